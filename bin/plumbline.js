@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { main } from '../dist/src/cli/main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error) => {
+    process.stderr.write(`plumbline: internal error: ${error?.stack ?? error}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,4 @@
+/** Transaction hygiene and style. */
+import type { MigrationRule } from '../../src/core/rule.js';
+
+export const hygieneRules: MigrationRule[] = [];

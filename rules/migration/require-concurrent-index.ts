@@ -1,0 +1,50 @@
+import { defineRule } from '../../src/core/rule.js';
+import { lockSentence } from '../../src/locks/lock-table.js';
+import { rangeVarKey } from '../../src/sql/ast.js';
+import { displayRelation, insertAfter, keyword, transactionCause } from '../../src/rules/helpers.js';
+
+export default defineRule({
+  id: 'require-concurrent-index',
+  family: 'migration',
+  meta: {
+    description: '`CREATE INDEX` on an existing table without `CONCURRENTLY`.',
+    rationale:
+      'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE waits, for minutes on a large table.',
+    remedy: 'Use `CREATE INDEX CONCURRENTLY`, in a migration that does not run inside a transaction.',
+    severity: 'error',
+    precision: 'very-high',
+    tags: ['locks', 'availability'],
+    recommended: true,
+    fixable: 'safe',
+    sources: {
+      squawk: 'require-concurrent-index-creation',
+      strongMigrations: 'add_index',
+      eugene: 'E6',
+      atlas: 'PG101',
+      pgfence: 'create-index-not-concurrent',
+    },
+  },
+  create(ctx) {
+    return {
+      IndexStmt(stmt) {
+        const n = stmt.node;
+        if (n.concurrent) return;
+        const table = rangeVarKey(n.relation);
+        if (ctx.isNewTable(table)) return;
+        const lock = ctx.state.locks[0];
+        const inTx = ctx.state.transaction.active;
+        const indexToken = keyword(stmt, 'INDEX');
+        ctx.report({
+          stmt,
+          message: `\`CREATE INDEX${n.idxname ? ` ${n.idxname}` : ''}\` on existing table \`${displayRelation(table)}\` is built without CONCURRENTLY.`,
+          why: lockSentence(lock, 'for the whole index build'),
+          remedy: inTx
+            ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction (here ${transactionCause(ctx)}).`
+            : 'Use `CREATE INDEX CONCURRENTLY`: it builds the index without blocking writes. If the build fails, drop the INVALID index and retry.',
+          fix: !inTx && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Build the index concurrently', true) : undefined,
+          properties: { lockMode: lock.mode, table: displayRelation(table) },
+        });
+      },
+    };
+  },
+});

@@ -1,0 +1,464 @@
+/**
+ * The catalog: a model of the schema, built by replaying up-migrations statement by statement.
+ * Rules read it as it was before their statement; schema rules read it after the last migration.
+ */
+import type { Range, SourceFile } from '../core/source.js';
+import type { SqlStatement } from '../sql/parse.js';
+import {
+  alterCommands,
+  columnConstraints,
+  columnType,
+  type ColumnType,
+  indexColumns,
+  isVolatileExpression,
+  listKey,
+  rangeVarKey,
+  rangeVarName,
+  referencedColumns,
+  strings,
+} from '../sql/ast.js';
+
+/** Where an object was created: the migration and statement, for "created in this migration" and for pointing at it. */
+export interface Origin {
+  migrationId: string;
+  file: SourceFile;
+  range: Range;
+}
+
+export interface Column {
+  name: string;
+  type: ColumnType;
+  notNull: boolean;
+  default?: { volatile: boolean };
+  identity: boolean;
+  generated?: 'stored' | 'virtual';
+  origin: Origin;
+}
+
+export type ConstraintType = 'primary' | 'unique' | 'foreign' | 'check' | 'exclusion';
+
+export interface Constraint {
+  name: string;
+  type: ConstraintType;
+  table: string;
+  columns: string[];
+  refTable?: string;
+  refColumns?: string[];
+  validated: boolean;
+  /** For check constraints: the columns the expression reads and whether it is `col IS NOT NULL`. */
+  notNullCheckOf?: string;
+  origin: Origin;
+}
+
+export interface Index {
+  /** `schema.name`. */
+  key: string;
+  name: string;
+  table: string;
+  columns: string[];
+  unique: boolean;
+  primary: boolean;
+  method: string;
+  partial: boolean;
+  origin: Origin;
+}
+
+export interface Table {
+  key: string;
+  schema: string;
+  name: string;
+  kind: 'table' | 'view' | 'materialized-view';
+  partitioned: boolean;
+  columns: Map<string, Column>;
+  constraints: Map<string, Constraint>;
+  origin: Origin;
+}
+
+export interface EnumType {
+  key: string;
+  values: string[];
+  origin: Origin;
+}
+
+export class Catalog {
+  readonly tables = new Map<string, Table>();
+  readonly indexes = new Map<string, Index>();
+  readonly enums = new Map<string, EnumType>();
+  readonly schemas = new Set<string>(['public']);
+  readonly sequences = new Set<string>();
+  readonly functions = new Set<string>();
+  readonly triggers = new Set<string>();
+
+  table(key: string): Table | undefined {
+    return this.tables.get(key);
+  }
+
+  indexesOf(tableKey: string): Index[] {
+    return [...this.indexes.values()].filter((i) => i.table === tableKey);
+  }
+
+  /** A deep copy, for rules that compare before and after (down-reverses-up). */
+  clone(): Catalog {
+    const copy = new Catalog();
+    for (const [k, t] of this.tables) {
+      copy.tables.set(k, {
+        ...t,
+        columns: new Map([...t.columns].map(([n, c]) => [n, { ...c, type: { ...c.type, mods: [...c.type.mods] } }])),
+        constraints: new Map([...t.constraints].map(([n, c]) => [n, { ...c, columns: [...c.columns] }])),
+      });
+    }
+    for (const [k, i] of this.indexes) copy.indexes.set(k, { ...i, columns: [...i.columns] });
+    for (const [k, e] of this.enums) copy.enums.set(k, { ...e, values: [...e.values] });
+    for (const s of this.schemas) copy.schemas.add(s);
+    for (const s of this.sequences) copy.sequences.add(s);
+    for (const s of this.functions) copy.functions.add(s);
+    for (const s of this.triggers) copy.triggers.add(s);
+    return copy;
+  }
+
+  /** Applies one statement. Unknown statements and references to unknown objects are ignored. */
+  apply(stmt: SqlStatement, origin: Origin): void {
+    const n = stmt.node;
+    switch (stmt.kind) {
+      case 'CreateStmt':
+        return this.createTable(n, origin);
+      case 'CreateTableAsStmt': {
+        const into = n.into?.rel;
+        if (!into) return;
+        const key = rangeVarKey(into);
+        const name = rangeVarName(into);
+        const kind = n.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table';
+        this.tables.set(key, emptyTable(key, name.schema ?? 'public', name.name, kind, origin));
+        return;
+      }
+      case 'ViewStmt': {
+        const key = rangeVarKey(n.view);
+        const name = rangeVarName(n.view);
+        this.tables.set(key, emptyTable(key, name.schema ?? 'public', name.name, 'view', origin));
+        return;
+      }
+      case 'IndexStmt':
+        return this.createIndex(n, origin);
+      case 'AlterTableStmt':
+        return this.alterTable(n, origin);
+      case 'DropStmt':
+        return this.drop(n);
+      case 'RenameStmt':
+        return this.rename(n);
+      case 'CreateEnumStmt': {
+        const key = listKey(n.typeName);
+        this.enums.set(key, { key, values: strings(n.vals), origin });
+        return;
+      }
+      case 'AlterEnumStmt': {
+        const e = this.enums.get(listKey(n.typeName));
+        if (!e) return;
+        if (n.oldVal && n.newVal) {
+          e.values = e.values.map((v) => (v === n.oldVal ? n.newVal : v));
+        } else if (n.newVal && !e.values.includes(n.newVal)) {
+          const at = n.newValNeighbor ? e.values.indexOf(n.newValNeighbor) : -1;
+          if (at < 0) e.values.push(n.newVal);
+          else e.values.splice(n.newValIsAfter ? at + 1 : at, 0, n.newVal);
+        }
+        return;
+      }
+      case 'CreateSchemaStmt':
+        this.schemas.add(n.schemaname);
+        return;
+      case 'CreateSeqStmt':
+        this.sequences.add(rangeVarKey(n.sequence));
+        return;
+      case 'CreateFunctionStmt':
+        this.functions.add(listKey(n.funcname));
+        return;
+      case 'CreateTrigStmt':
+        this.triggers.add(`${rangeVarKey(n.relation)}.${n.trigname}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private createTable(n: any, origin: Origin): void {
+    const key = rangeVarKey(n.relation);
+    const name = rangeVarName(n.relation);
+    const table = emptyTable(key, name.schema ?? 'public', name.name, 'table', origin);
+    table.partitioned = Boolean(n.partspec);
+    if (n.ofTypename || n.inhRelations?.length) {
+      // Inherit columns of parents we know: partitions created with PARTITION OF carry them.
+      for (const parent of n.inhRelations ?? []) {
+        const p = this.tables.get(rangeVarKey(parent.RangeVar));
+        if (p) for (const [cn, c] of p.columns) table.columns.set(cn, { ...c });
+      }
+    }
+    if (this.tables.has(key) && n.if_not_exists) return;
+    this.tables.set(key, table);
+    for (const elt of n.tableElts ?? []) {
+      if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef, origin);
+      else if (elt.Constraint) this.addConstraint(table, elt.Constraint, origin, true);
+    }
+  }
+
+  private addColumn(table: Table, def: any, origin: Origin): void {
+    const type = columnType(def.typeName);
+    const column: Column = {
+      name: def.colname,
+      type,
+      notNull: false,
+      identity: false,
+      origin,
+    };
+    if (type.name === 'serial' || type.name === 'bigserial' || type.name === 'smallserial') {
+      column.notNull = true;
+      column.default = { volatile: true };
+    }
+    table.columns.set(column.name, column);
+    for (const c of columnConstraints(def)) {
+      switch (c.contype) {
+        case 'CONSTR_NOTNULL':
+          column.notNull = true;
+          break;
+        case 'CONSTR_NULL':
+          column.notNull = false;
+          break;
+        case 'CONSTR_DEFAULT':
+          column.default = { volatile: isVolatileExpression(c.raw_expr) };
+          break;
+        case 'CONSTR_IDENTITY':
+          column.identity = true;
+          column.notNull = true;
+          break;
+        case 'CONSTR_GENERATED':
+          column.generated = c.generated_kind === 'v' ? 'virtual' : 'stored';
+          break;
+        default:
+          this.addConstraint(table, { ...c, keys: c.keys ?? [{ String: { sval: column.name } }], fk_attrs: c.fk_attrs ?? [{ String: { sval: column.name } }] }, origin, true);
+      }
+    }
+  }
+
+  /** Adds a table or column constraint. `fresh` is true when the table is created by the same statement. */
+  private addConstraint(table: Table, c: any, origin: Origin, fresh: boolean): void {
+    const typeMap: Record<string, ConstraintType | undefined> = {
+      CONSTR_PRIMARY: 'primary',
+      CONSTR_UNIQUE: 'unique',
+      CONSTR_FOREIGN: 'foreign',
+      CONSTR_CHECK: 'check',
+      CONSTR_EXCLUSION: 'exclusion',
+    };
+    const type = typeMap[c.contype];
+    if (!type) return;
+    let columns: string[] = [];
+    if (type === 'foreign') columns = strings(c.fk_attrs);
+    else if (type === 'check') columns = referencedColumns(c.raw_expr);
+    else if (type === 'exclusion') columns = (c.exclusions ?? []).flatMap((e: any) => indexColumns([e.List?.items?.[0]]));
+    else columns = strings(c.keys);
+    const suffix = { primary: 'pkey', unique: 'key', foreign: 'fkey', check: 'check', exclusion: 'excl' }[type];
+    const name: string = c.conname ?? (type === 'primary' ? `${table.name}_pkey` : `${table.name}_${columns.join('_')}_${suffix}`);
+    const constraint: Constraint = {
+      name,
+      type,
+      table: table.key,
+      columns,
+      validated: fresh || !c.skip_validation,
+      origin,
+    };
+    if (type === 'foreign') {
+      constraint.refTable = rangeVarKey(c.pktable);
+      constraint.refColumns = strings(c.pk_attrs);
+    }
+    if (type === 'check') {
+      const nullTest = c.raw_expr?.NullTest;
+      if (nullTest && nullTest.nulltesttype === 'IS_NOT_NULL') {
+        const cols = referencedColumns(nullTest.arg);
+        if (cols.length === 1) constraint.notNullCheckOf = cols[0];
+      }
+    }
+    table.constraints.set(name, constraint);
+    if (type === 'primary') for (const col of columns) {
+      const column = table.columns.get(col);
+      if (column) column.notNull = true;
+    }
+    if (type === 'primary' || type === 'unique' || type === 'exclusion') {
+      const indexName: string = c.indexname ?? name;
+      const key = `${table.schema}.${indexName}`;
+      const existing = this.indexes.get(key);
+      if (existing) {
+        existing.unique = type !== 'exclusion';
+        existing.primary = type === 'primary';
+      } else {
+        this.indexes.set(key, {
+          key,
+          name: indexName,
+          table: table.key,
+          columns,
+          unique: type !== 'exclusion',
+          primary: type === 'primary',
+          method: type === 'exclusion' ? (c.access_method ?? 'gist') : 'btree',
+          partial: Boolean(c.where_clause),
+          origin,
+        });
+      }
+    }
+  }
+
+  private createIndex(n: any, origin: Origin): void {
+    const tableKey = rangeVarKey(n.relation);
+    const schema = n.relation?.schemaname ?? 'public';
+    const columns = indexColumns(n.indexParams);
+    const table = this.tables.get(tableKey);
+    const name: string = n.idxname ?? `${n.relation?.relname}_${columns.join('_')}_idx`;
+    const key = `${schema}.${name}`;
+    if (this.indexes.has(key) && n.if_not_exists) return;
+    this.indexes.set(key, {
+      key,
+      name,
+      table: table?.key ?? tableKey,
+      columns,
+      unique: Boolean(n.unique),
+      primary: Boolean(n.primary),
+      method: n.accessMethod ?? 'btree',
+      partial: Boolean(n.whereClause),
+      origin,
+    });
+  }
+
+  private alterTable(n: any, origin: Origin): void {
+    const table = this.tables.get(rangeVarKey(n.relation));
+    if (!table) return;
+    for (const cmd of alterCommands(n)) {
+      const column = cmd.name ? table.columns.get(cmd.name) : undefined;
+      switch (cmd.subtype) {
+        case 'AT_AddColumn':
+          if (cmd.def?.ColumnDef && !(cmd.missing_ok && table.columns.has(cmd.def.ColumnDef.colname))) {
+            this.addColumn(table, cmd.def.ColumnDef, origin);
+          }
+          break;
+        case 'AT_DropColumn':
+          table.columns.delete(cmd.name);
+          for (const [cn, c] of table.constraints) if (c.columns.includes(cmd.name)) table.constraints.delete(cn);
+          for (const [ik, i] of this.indexes) if (i.table === table.key && i.columns.includes(cmd.name)) this.indexes.delete(ik);
+          break;
+        case 'AT_SetNotNull':
+          if (column) column.notNull = true;
+          break;
+        case 'AT_DropNotNull':
+          if (column) column.notNull = false;
+          break;
+        case 'AT_ColumnDefault':
+          if (column) column.default = cmd.def ? { volatile: isVolatileExpression(cmd.def) } : undefined;
+          break;
+        case 'AT_AlterColumnType':
+          if (column && cmd.def?.ColumnDef?.typeName) column.type = columnType(cmd.def.ColumnDef.typeName);
+          break;
+        case 'AT_AddConstraint':
+          if (cmd.def?.Constraint) this.addConstraint(table, cmd.def.Constraint, origin, false);
+          break;
+        case 'AT_ValidateConstraint': {
+          const c = table.constraints.get(cmd.name);
+          if (c) c.validated = true;
+          break;
+        }
+        case 'AT_DropConstraint':
+          table.constraints.delete(cmd.name);
+          this.indexes.delete(`${table.schema}.${cmd.name}`);
+          break;
+        case 'AT_AddIdentity':
+          if (column) {
+            column.identity = true;
+            column.notNull = true;
+          }
+          break;
+        case 'AT_DropIdentity':
+          if (column) column.identity = false;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private drop(n: any): void {
+    for (const obj of n.objects ?? []) {
+      const list = obj.List?.items ?? (obj.String ? [obj] : obj.TypeName?.names);
+      const key = listKey(list);
+      switch (n.removeType) {
+        case 'OBJECT_TABLE':
+        case 'OBJECT_VIEW':
+        case 'OBJECT_MATVIEW':
+          this.tables.delete(key);
+          for (const [ik, i] of this.indexes) if (i.table === key) this.indexes.delete(ik);
+          break;
+        case 'OBJECT_INDEX':
+          this.indexes.delete(key);
+          break;
+        case 'OBJECT_TYPE':
+          this.enums.delete(key);
+          break;
+        case 'OBJECT_SCHEMA':
+          this.schemas.delete(strings(list)[0] ?? '');
+          break;
+        case 'OBJECT_SEQUENCE':
+          this.sequences.delete(key);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private rename(n: any): void {
+    switch (n.renameType) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW': {
+        const key = rangeVarKey(n.relation);
+        const table = this.tables.get(key);
+        if (!table) return;
+        this.tables.delete(key);
+        table.name = n.newname;
+        table.key = `${table.schema}.${n.newname}`;
+        this.tables.set(table.key, table);
+        for (const i of this.indexes.values()) if (i.table === key) i.table = table.key;
+        for (const c of table.constraints.values()) c.table = table.key;
+        return;
+      }
+      case 'OBJECT_COLUMN': {
+        const table = this.tables.get(rangeVarKey(n.relation));
+        const column = table?.columns.get(n.subname);
+        if (!table || !column) return;
+        table.columns.delete(n.subname);
+        column.name = n.newname;
+        table.columns.set(n.newname, column);
+        for (const i of this.indexes.values()) if (i.table === table.key) i.columns = i.columns.map((c) => (c === n.subname ? n.newname : c));
+        for (const c of table.constraints.values()) c.columns = c.columns.map((x) => (x === n.subname ? n.newname : x));
+        return;
+      }
+      case 'OBJECT_INDEX': {
+        const key = rangeVarKey(n.relation);
+        const index = this.indexes.get(key);
+        if (!index) return;
+        this.indexes.delete(key);
+        index.name = n.newname;
+        index.key = `${key.split('.')[0]}.${n.newname}`;
+        this.indexes.set(index.key, index);
+        return;
+      }
+      case 'OBJECT_TABCONSTRAINT': {
+        const table = this.tables.get(rangeVarKey(n.relation));
+        const c = table?.constraints.get(n.subname);
+        if (!table || !c) return;
+        table.constraints.delete(n.subname);
+        c.name = n.newname;
+        table.constraints.set(n.newname, c);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+function emptyTable(key: string, schema: string, name: string, kind: Table['kind'], origin: Origin): Table {
+  return { key, schema, name, kind, partitioned: false, columns: new Map(), constraints: new Map(), origin };
+}

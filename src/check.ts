@@ -1,0 +1,113 @@
+/** `check`: the whole pipeline from paths and configuration to sorted findings and notifications. */
+import path from 'node:path';
+import { allRules } from '../rules/index.js';
+import type { Catalog } from './catalog/catalog.js';
+import { ConfigError, DEFAULT_PG_VERSION, loadConfig, resolveRules, type PlumblineConfig } from './config/config.js';
+import { compareFindings, type Finding, type Notification } from './core/finding.js';
+import type { Rule } from './core/rule.js';
+import { analyzeMigrationSet, type ResolvedRule } from './engine/migrations.js';
+import { decode } from './io/read.js';
+import { discover } from './migrations/discover.js';
+import type { MigrationSet } from './migrations/model.js';
+import { loadParser } from './sql/parse.js';
+
+export interface CheckOptions {
+  /** Analysis root; paths in reports are relative to it. Defaults to the working directory. */
+  root?: string;
+  paths?: string[];
+  configPath?: string;
+  /** An already-loaded configuration (API use); skips reading a file. */
+  config?: PlumblineConfig;
+  pgVersion?: number;
+  assumeInTransaction?: boolean;
+  enableRules?: string[];
+  disableRules?: string[];
+  /** Lint this text instead of files (`--stdin`), reported under `filename`. */
+  stdin?: { text: string; filename: string };
+}
+
+export interface CheckResult {
+  root: string;
+  findings: Finding[];
+  notifications: Notification[];
+  /** Every rule Plumbline knows, for reporters (SARIF lists the enabled ones). */
+  rules: Rule[];
+  enabled: ResolvedRule[];
+  sets: MigrationSet[];
+  catalogs: Catalog[];
+  pgVersion: number;
+  /** Number of files analysed. */
+  fileCount: number;
+}
+
+export { ConfigError };
+
+export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  const root = path.resolve(options.root ?? process.cwd());
+  const config = options.config ?? loadConfig(root, options.configPath, allRules).config;
+  const enabled = resolveRules(allRules, config, { enable: options.enableRules, disable: options.disableRules });
+  const pgVersion = options.pgVersion ?? config.pgVersion ?? DEFAULT_PG_VERSION;
+  if (!Number.isInteger(pgVersion) || pgVersion < 11 || pgVersion > 19) {
+    throw new ConfigError(`--pg-version must be a PostgreSQL major version from 11 to 19, not ${pgVersion}.`);
+  }
+  const assumeInTransaction = options.assumeInTransaction ?? config.assumeInTransaction;
+
+  await loadParser();
+  let sets: MigrationSet[];
+  const notifications: Notification[] = [];
+  if (options.stdin) {
+    const read = decode(Buffer.from(options.stdin.text, 'utf8'), path.resolve(root, options.stdin.filename), options.stdin.filename);
+    sets = [];
+    if ('notification' in read) notifications.push(read.notification);
+    else {
+      const wrapped = assumeInTransaction ?? false;
+      sets.push({
+        root: path.dirname(options.stdin.filename),
+        framework: 'plain',
+        migrations: [
+          {
+            id: options.stdin.filename,
+            version: options.stdin.filename,
+            name: options.stdin.filename,
+            framework: 'plain',
+            kind: 'versioned',
+            downSupported: false,
+            up: {
+              file: read.file,
+              sections: [{ start: 0, end: read.file.text.length }],
+              wrappedInTransaction: wrapped,
+              transactionReason: wrapped ? 'the configuration says each migration runs in a transaction' : 'standard input is not run by a framework',
+            },
+          },
+        ],
+      });
+    }
+  } else {
+    const paths = options.paths?.length ? options.paths : config.paths?.length ? config.paths : ['.'];
+    const found = await discover({
+      root,
+      paths,
+      ignore: config.ignore ?? [],
+      sets: config.migrations,
+      assumeInTransaction,
+    });
+    sets = found.sets;
+    notifications.push(...found.notifications);
+  }
+
+  const findings: Finding[] = [];
+  const catalogs: Catalog[] = [];
+  const files = new Set<string>();
+  for (const set of sets) {
+    const result = analyzeMigrationSet(set, { pgVersion, rules: enabled, allRules });
+    findings.push(...result.findings);
+    catalogs.push(result.catalog);
+    for (const m of set.migrations) {
+      files.add(m.up.file.relPath);
+      if (m.down) files.add(m.down.file.relPath);
+    }
+  }
+  findings.sort(compareFindings);
+  notifications.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.id.localeCompare(b.id) || a.message.localeCompare(b.message));
+  return { root, findings, notifications, rules: allRules, enabled, sets, catalogs, pgVersion, fileCount: files.size };
+}

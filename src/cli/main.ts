@@ -1,0 +1,199 @@
+/**
+ * The command line. Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, config or internal error.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { allRules, ruleById } from '../../rules/index.js';
+import { check, ConfigError, type CheckResult } from '../check.js';
+import { CONFIG_FILE, DEFAULT_PG_VERSION } from '../config/config.js';
+import { SEVERITY_RANK } from '../core/finding.js';
+import { helpUri, type Rule } from '../core/rule.js';
+import { reporters } from '../reporters/index.js';
+
+export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  readStdin: () => Promise<string>;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const defaultIo = (): Io => ({
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  const parser = yargs(argv)
+    .scriptName('plumbline')
+    .usage('$0 <command> [options]')
+    .command(
+      ['check [paths..]', '$0'],
+      'Check migrations (and, later, TypeScript code) under the given paths',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, describe: 'Files, folders or globs (default: the config paths, or .)' })
+          .option('format', { alias: 'f', choices: FORMATS, describe: 'Output format (default: text, or github under GitHub Actions)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'Write the report to this file instead of stdout' })
+          .option('config', { alias: 'c', type: 'string', describe: `Configuration file (default: ./${CONFIG_FILE} when present)` })
+          .option('pg-version', { type: 'number', describe: `PostgreSQL major version the migrations run on (default ${DEFAULT_PG_VERSION})` })
+          .option('assume-in-transaction', {
+            type: 'boolean',
+            describe: 'Plain SQL folders: assume each file runs inside a transaction (--no-assume-in-transaction: assume not)',
+          })
+          .option('rule', { type: 'string', array: true, describe: 'Enable a rule (repeatable)' })
+          .option('disable-rule', { type: 'string', array: true, describe: 'Disable a rule (repeatable)' })
+          .option('fail-on', { choices: ['error', 'warning', 'note', 'none'] as const, default: 'warning' as const, describe: 'Lowest severity that makes the exit code 1' })
+          .option('stdin', { type: 'boolean', default: false, describe: 'Read one SQL migration from standard input' })
+          .option('stdin-filename', { type: 'string', describe: 'Name to report for --stdin input', default: 'stdin.sql' })
+          .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' }),
+      async (args) => {
+        const root = path.resolve(io.cwd, args.root ?? '.');
+        const result = await check({
+          root,
+          paths: args.paths,
+          configPath: args.config,
+          pgVersion: args['pg-version'],
+          assumeInTransaction: args['assume-in-transaction'],
+          enableRules: args.rule,
+          disableRules: args['disable-rule'],
+          stdin: args.stdin ? { text: await io.readStdin(), filename: args['stdin-filename'] } : undefined,
+        });
+        const format = args.format ?? (io.env.GITHUB_ACTIONS === 'true' && reporters.github ? 'github' : 'text');
+        const reporter = reporters[format];
+        if (!reporter) throw new ConfigError(`The ${format} format is not available in this build.`);
+        const color = io.isTTY && !args.output && !('NO_COLOR' in io.env) && format === 'text';
+        const report = reporter(result, { color, toolVersion: toolVersion() });
+        if (args.output) writeFileSync(path.resolve(io.cwd, args.output), report);
+        else io.stdout(report);
+        exitCode = exitCodeFor(result, args['fail-on']);
+      },
+    )
+    .command(
+      'rules',
+      'List every rule with its family, default severity and equivalents in other tools',
+      (y) => y.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
+      (args) => {
+        io.stdout(args.format === 'json' ? `${JSON.stringify(allRules.map(ruleSummary), null, 2)}\n` : rulesTable());
+      },
+    )
+    .command(
+      'explain <rule>',
+      'Show what a rule flags, why, and the safe recipe',
+      (y) => y.positional('rule', { type: 'string', demandOption: true }),
+      (args) => {
+        const rule = ruleById(args.rule);
+        if (!rule) throw new ConfigError(`Unknown rule \`${args.rule}\`. Run \`plumbline rules\` to list them.`);
+        io.stdout(explain(rule));
+      },
+    )
+    .command(
+      'init',
+      `Write a starter ${CONFIG_FILE} in the current folder`,
+      (y) => y.option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing file' }),
+      (args) => {
+        const file = path.join(io.cwd, CONFIG_FILE);
+        if (existsSync(file) && !args.force) throw new ConfigError(`${CONFIG_FILE} already exists (use --force to overwrite).`);
+        const starter = {
+          $schema: './node_modules/plumbline/schema/plumbline.config.schema.json',
+          preset: 'recommended',
+          pgVersion: DEFAULT_PG_VERSION,
+          paths: ['.'],
+          ignore: ['**/node_modules/**'],
+          rules: {},
+        };
+        writeFileSync(file, `${JSON.stringify(starter, null, 2)}\n`);
+        io.stdout(`Wrote ${CONFIG_FILE}. Run \`plumbline check\` next.\n`);
+      },
+    )
+    .strictOptions()
+    .strictCommands()
+    .demandCommand(0)
+    .version(toolVersion())
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`plumbline: ${error.message}\nRun \`plumbline --help\` for usage.\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`plumbline: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`plumbline: internal error: ${(error as Error)?.stack ?? error}\n`);
+    return 2;
+  }
+  return exitCode;
+}
+
+class UsageError extends Error {}
+
+export function exitCodeFor(result: CheckResult, failOn: 'error' | 'warning' | 'note' | 'none'): number {
+  if (failOn === 'none') return 0;
+  const threshold = SEVERITY_RANK[failOn];
+  return result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+export function ruleSummary(rule: Rule) {
+  return {
+    id: rule.id,
+    family: rule.family,
+    severity: rule.meta.severity,
+    recommended: rule.meta.recommended && !rule.meta.experimental,
+    description: rule.meta.description,
+    fixable: rule.meta.fixable ?? false,
+    sources: rule.meta.sources,
+    docs: helpUri(rule.id),
+  };
+}
+
+function rulesTable(): string {
+  const width = Math.max(...allRules.map((r) => r.id.length));
+  const lines = allRules.map((r) => `${r.id.padEnd(width)}  ${r.family.padEnd(9)}  ${r.meta.severity.padEnd(7)}  ${r.meta.recommended ? '✔' : ' '}  ${r.meta.description}`);
+  return `${'id'.padEnd(width)}  ${'family'.padEnd(9)}  ${'severity'.padEnd(7)} rec  description\n${lines.join('\n')}\n`;
+}
+
+function explain(rule: Rule): string {
+  const sources = Object.entries(rule.meta.sources)
+    .map(([tool, id]) => `${tool}: ${id}`)
+    .join(', ');
+  return [
+    `${rule.id} (${rule.family}, ${rule.meta.severity}${rule.meta.recommended ? ', recommended' : ''})`,
+    '',
+    rule.meta.description,
+    '',
+    `Why: ${rule.meta.rationale}`,
+    '',
+    `What to do: ${rule.meta.remedy}`,
+    '',
+    ...(sources ? [`Same hazard elsewhere: ${sources}`, ''] : []),
+    `Docs: ${helpUri(rule.id)}`,
+    '',
+  ].join('\n');
+}

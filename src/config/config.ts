@@ -1,0 +1,160 @@
+/**
+ * `plumbline.config.json`: data, never code. Validated with ajv against a JSON Schema that is generated
+ * from the rules' metadata (and shipped as `schema/plumbline.config.schema.json`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Severity } from '../core/finding.js';
+import type { Rule } from '../core/rule.js';
+import type { ResolvedRule } from '../engine/migrations.js';
+import { FRAMEWORKS, type FrameworkId } from '../migrations/model.js';
+
+export const CONFIG_FILE = 'plumbline.config.json';
+export const DEFAULT_PG_VERSION = 16;
+
+export type RuleSetting = 'off' | Severity | [Severity | 'off', Record<string, unknown>?];
+
+export interface PlumblineConfig {
+  $schema?: string;
+  /** `recommended` (default), `strict` (every rule that is not experimental) or `all`. */
+  preset?: 'recommended' | 'strict' | 'all';
+  /** The PostgreSQL major version the migrations run on. */
+  pgVersion?: number;
+  /** Paths to analyse when none are given on the command line. */
+  paths?: string[];
+  migrations?: Array<{ path: string; framework?: FrameworkId; transactional?: boolean }>;
+  assumeInTransaction?: boolean;
+  ignore?: string[];
+  rules?: Record<string, RuleSetting>;
+}
+
+export class ConfigError extends Error {}
+
+/** The JSON Schema of the configuration file, with one property per rule and its options. */
+export function configSchema(rules: Rule[]): Record<string, unknown> {
+  const severity = { enum: ['off', 'error', 'warning', 'note'] };
+  const ruleProperties: Record<string, unknown> = {};
+  for (const rule of rules) {
+    const options = rule.meta.options ?? { type: 'object', properties: {}, additionalProperties: false };
+    ruleProperties[rule.id] = {
+      description: rule.meta.description,
+      oneOf: [
+        severity,
+        { type: 'array', prefixItems: [severity, options], minItems: 1, maxItems: 2, items: false },
+      ],
+    };
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://plumbline.dev/schema/plumbline.config.schema.json',
+    title: 'Plumbline configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      preset: { enum: ['recommended', 'strict', 'all'], default: 'recommended' },
+      pgVersion: { type: 'integer', minimum: 11, maximum: 19, default: DEFAULT_PG_VERSION },
+      paths: { type: 'array', items: { type: 'string', minLength: 1 } },
+      migrations: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path'],
+          properties: {
+            path: { type: 'string', minLength: 1 },
+            framework: { enum: FRAMEWORKS },
+            transactional: { type: 'boolean' },
+          },
+        },
+      },
+      assumeInTransaction: { type: 'boolean' },
+      ignore: { type: 'array', items: { type: 'string', minLength: 1 } },
+      rules: { type: 'object', additionalProperties: false, properties: ruleProperties },
+    },
+  };
+}
+
+let compiled: { rules: Rule[]; validate: ValidateFunction } | undefined;
+
+function validator(rules: Rule[]): ValidateFunction {
+  if (compiled?.rules !== rules) {
+    // The 2020-12 meta-schema is not needed at run time: `strict: false` lets ajv accept `$schema`.
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    compiled = { rules, validate: ajv.compile(configSchema(rules)) };
+  }
+  return compiled.validate;
+}
+
+function describeError(e: ErrorObject): string {
+  const where = e.instancePath === '' ? '(top level)' : e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (e.keyword === 'additionalProperties') return `${where}: unknown property \`${(e.params as { additionalProperty: string }).additionalProperty}\``;
+  if (e.keyword === 'enum') return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `${where}: ${e.message}`;
+}
+
+export function validateConfig(value: unknown, rules: Rule[], source: string): PlumblineConfig {
+  const validate = validator(rules);
+  if (!validate(value)) {
+    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+    const lines = [...new Set(errors.map(describeError))];
+    throw new ConfigError(`Invalid configuration in ${source}:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+  }
+  return value as PlumblineConfig;
+}
+
+/** Loads the given file, or `plumbline.config.json` in the root when it exists, or an empty config. */
+export function loadConfig(root: string, explicit: string | undefined, rules: Rule[]): { config: PlumblineConfig; path?: string } {
+  const file = explicit ? path.resolve(root, explicit) : path.join(root, CONFIG_FILE);
+  if (!existsSync(file)) {
+    if (explicit) throw new ConfigError(`Configuration file not found: ${explicit}`);
+    return { config: {} };
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read configuration ${file}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path.relative(root, file) || file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return { config: validateConfig(json, rules, path.relative(root, file) || file), path: file };
+}
+
+export interface RuleOverrides {
+  /** `--rule ID`: enable (at its default severity) even when the preset leaves it off. */
+  enable?: string[];
+  /** `--disable-rule ID`. */
+  disable?: string[];
+}
+
+/** Which rules run, at which severity, with which options. */
+export function resolveRules(rules: Rule[], config: PlumblineConfig, overrides: RuleOverrides = {}): ResolvedRule[] {
+  const known = new Set(rules.map((r) => r.id));
+  for (const id of [...(overrides.enable ?? []), ...(overrides.disable ?? [])]) {
+    if (!known.has(id)) throw new ConfigError(`Unknown rule \`${id}\`. Run \`plumbline rules\` to list them.`);
+  }
+  const preset = config.preset ?? 'recommended';
+  const out: ResolvedRule[] = [];
+  for (const rule of rules) {
+    let on = preset === 'all' || (preset === 'strict' ? !rule.meta.experimental : rule.meta.recommended && !rule.meta.experimental);
+    let severity: Severity = rule.meta.severity;
+    let options: Record<string, unknown> = {};
+    const setting = config.rules?.[rule.id];
+    if (setting !== undefined) {
+      const [level, opts] = Array.isArray(setting) ? setting : [setting, undefined];
+      on = level !== 'off';
+      if (level !== 'off') severity = level;
+      if (opts) options = opts;
+    }
+    if (overrides.enable?.includes(rule.id)) on = true;
+    if (overrides.disable?.includes(rule.id)) on = false;
+    if (on) out.push({ rule, severity, options });
+  }
+  return out;
+}

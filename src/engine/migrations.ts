@@ -1,0 +1,270 @@
+/**
+ * The migration engine: one pass over each script, statement by statement, threading the state every
+ * migration rule sees (catalog before the statement, open transaction, timeouts set, locks held).
+ */
+import { Catalog, type Origin } from '../catalog/catalog.js';
+import type { Finding, Severity } from '../core/finding.js';
+import type {
+  HeldLock,
+  MigrationContext,
+  MigrationListeners,
+  MigrationRule,
+  MigrationState,
+  ReportInput,
+  Rule,
+  SchemaRule,
+} from '../core/rule.js';
+import type { SourceFile } from '../core/source.js';
+import { locksOf } from '../locks/lock-table.js';
+import type { Migration, MigrationScript, MigrationSet } from '../migrations/model.js';
+import { parseSql, type ParsedChunk, type SqlStatement } from '../sql/parse.js';
+import { rangeVarKey } from '../sql/ast.js';
+import { bindSuppressions, findSuppressions, suppressionFor, type Suppression } from './suppressions.js';
+
+export interface ResolvedRule {
+  rule: Rule;
+  severity: Severity;
+  options: Record<string, unknown>;
+}
+
+export interface EngineOptions {
+  pgVersion: number;
+  /** The enabled rules with their configured severity and options. */
+  rules: ResolvedRule[];
+  /** Every known rule (enabled or not): suppressions naming a disabled rule are not "unknown". */
+  allRules: Rule[];
+}
+
+export interface SetResult {
+  findings: Finding[];
+  /** The schema after the last up-migration: schema rules and code rules read it. */
+  catalog: Catalog;
+}
+
+const parseCache = new WeakMap<MigrationScript, ParsedChunk>();
+
+/** Parses every section of a script once; later calls reuse the result. */
+export function parseScript(script: MigrationScript): ParsedChunk {
+  const cached = parseCache.get(script);
+  if (cached) return cached;
+  const result: ParsedChunk = { statements: [], errors: [] };
+  for (const section of script.sections) {
+    const chunk = parseSql(script.file.text.slice(section.start, section.end), section.start);
+    result.statements.push(...chunk.statements);
+    result.errors.push(...chunk.errors);
+  }
+  parseCache.set(script, result);
+  return result;
+}
+
+export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): SetResult {
+  const findings: Finding[] = [];
+  const catalog = new Catalog();
+  const enabled = new Map(options.rules.map((r) => [r.rule.id, r]));
+  const knownIds = new Set(options.allRules.map((r) => r.id));
+  const squawkMap = squawkIdMap(options.allRules);
+  const migrationRules = options.rules.filter((r): r is ResolvedRule & { rule: MigrationRule } => r.rule.family === 'migration');
+
+  for (const migration of set.migrations) {
+    runScript(set, migration, migration.up, 'up', catalog);
+    // The down runs against a copy of the schema after up: it must not leak into the replay.
+    if (migration.down) runScript(set, migration, migration.down, 'down', catalog.clone());
+  }
+
+  for (const resolved of options.rules) {
+    if (resolved.rule.family !== 'schema') continue;
+    const rule = resolved.rule as SchemaRule;
+    rule.check({
+      options: { ...(rule.meta.defaultOptions ?? {}), ...resolved.options },
+      pgVersion: options.pgVersion,
+      catalog,
+      report: (input) => findings.push(toFinding(rule.id, resolved.severity, input.file, input)),
+    });
+  }
+  return { findings, catalog };
+
+  function runScript(set: MigrationSet, migration: Migration, script: MigrationScript, direction: 'up' | 'down', catalog: Catalog): void {
+    const parsed = parseScript(script);
+    const file = script.file;
+    const suppressions = findSuppressions(file, script.sections, knownIds, squawkMap);
+    bindSuppressions(
+      suppressions,
+      [...parsed.statements.filter((s) => !s.viaDo).map((s) => s.range), ...parsed.errors.map((e) => e.range)],
+    );
+    const emit = (ruleId: string, input: ReportInput & { file?: SourceFile }) => {
+      const resolved = enabled.get(ruleId);
+      if (!resolved) return;
+      const finding = toFinding(ruleId, resolved.severity, input.file ?? file, input);
+      if (suppressionFor(suppressions, ruleId, finding.range)) return;
+      findings.push(finding);
+    };
+
+    for (const error of parsed.errors) {
+      emit('syntax-error', {
+        range: error.range,
+        message: `This statement does not parse as PostgreSQL: ${error.message}.`,
+        why: 'PostgreSQL will reject the migration at this statement, after running the ones before it; no rule could check it.',
+        remedy: 'Fix the syntax. The other statements of the file were still checked.',
+      });
+    }
+
+    const createdHere = new Set<string>();
+    const state: MigrationState = {
+      catalog,
+      transaction: { active: script.wrappedInTransaction, byFramework: script.wrappedInTransaction, statements: [] },
+      lockTimeout: false,
+      statementTimeout: false,
+      heldLocks: [],
+      locks: [],
+      statements: parsed.statements,
+      index: 0,
+    };
+    const listeners: Array<{ id: string; on: MigrationListeners }> = [];
+    for (const resolved of migrationRules) {
+      const rule = resolved.rule;
+      if (!(rule.directions ?? ['up']).includes(direction)) continue;
+      const ctx: MigrationContext = {
+        options: { ...(rule.meta.defaultOptions ?? {}), ...resolved.options },
+        pgVersion: options.pgVersion,
+        set,
+        migration,
+        script,
+        direction,
+        file,
+        state,
+        isNewTable: (key) => createdHere.has(key) && catalog.tables.has(key),
+        parse: parseScript,
+        report: (input) => emit(rule.id, input),
+      };
+      listeners.push({ id: rule.id, on: rule.create(ctx) });
+    }
+
+    const origin = (stmt: SqlStatement): Origin => ({ migrationId: migration.id, file, range: stmt.range });
+    parsed.statements.forEach((stmt, index) => {
+      state.index = index;
+      state.locks = locksOf(stmt, options.pgVersion);
+      for (const { on } of listeners) {
+        (on[stmt.kind] as ((s: SqlStatement) => void) | undefined)?.(stmt);
+        on['*']?.(stmt);
+      }
+      advance(state, stmt, createdHere);
+      catalog.apply(stmt, origin(stmt));
+    });
+    state.index = parsed.statements.length;
+    state.locks = [];
+    for (const { on } of listeners) on['Migration:exit']?.();
+
+    for (const s of suppressions) reportSuppression(s, emit, enabled);
+  }
+}
+
+/** Moves the state past a statement: transactions, timeouts, locks held, tables created. */
+function advance(state: MigrationState, stmt: SqlStatement, createdHere: Set<string>): void {
+  const n = stmt.node;
+  const tx = state.transaction;
+  if (stmt.kind === 'CreateStmt' && n.relation) createdHere.add(rangeVarKey(n.relation));
+  if (stmt.kind === 'CreateTableAsStmt' && n.into?.rel) createdHere.add(rangeVarKey(n.into.rel));
+  if (stmt.kind === 'VariableSetStmt') {
+    const value = n.args?.[0]?.A_Const;
+    const off = value?.ival?.ival === 0 || value?.sval?.sval === '0' || n.kind === 'VAR_RESET' || n.kind === 'VAR_SET_DEFAULT';
+    if (n.name === 'lock_timeout') state.lockTimeout = !off;
+    if (n.name === 'statement_timeout') state.statementTimeout = !off;
+  }
+  if (stmt.kind === 'TransactionStmt') {
+    switch (n.kind) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START':
+        if (!tx.active) {
+          tx.active = true;
+          tx.byFramework = false;
+          tx.begin = stmt;
+          tx.statements = [];
+          state.heldLocks = [];
+        }
+        return;
+      case 'TRANS_STMT_COMMIT':
+      case 'TRANS_STMT_ROLLBACK':
+      case 'TRANS_STMT_COMMIT_PREPARED':
+      case 'TRANS_STMT_PREPARE':
+        tx.active = false;
+        tx.byFramework = false;
+        tx.begin = undefined;
+        tx.statements = [];
+        state.heldLocks = [];
+        return;
+      default:
+        return;
+    }
+  }
+  if (tx.active) {
+    tx.statements.push(stmt);
+    for (const lock of state.locks) {
+      if (!createdHere.has(lock.relation)) state.heldLocks.push({ ...lock, stmt } satisfies HeldLock);
+    }
+  }
+}
+
+function reportSuppression(
+  s: Suppression,
+  emit: (id: string, input: ReportInput) => void,
+  enabled: Map<string, ResolvedRule>,
+): void {
+  const written = `${s.origin}-ignore${s.scope === 'file' ? '-file' : ''}`;
+  for (const id of s.unknownIds) {
+    emit('invalid-suppression', {
+      range: s.range,
+      message: `\`${written}\` names \`${id}\`, which is not a ${s.origin === 'squawk' ? 'squawk rule that Plumbline maps' : 'Plumbline rule'}.`,
+      why: 'A suppression for a rule that does not exist silences nothing, and hides a typo in the id you meant.',
+      remedy: 'Use an id from `plumbline rules`, or delete the comment.',
+    });
+  }
+  if (s.origin === 'plumbline' && s.reason === '' && s.ruleIds.length > 0) {
+    emit('invalid-suppression', {
+      range: s.range,
+      message: `\`${written}\` gives no reason.`,
+      why: 'A suppression without a reason cannot be reviewed later: nobody knows whether the hazard was judged safe or just silenced.',
+      remedy: `Add the reason after a colon: \`-- ${written} ${s.ruleIds[0]}: <why this is safe here>\`.`,
+    });
+  }
+  for (const id of s.ruleIds) {
+    // A suppression for a disabled rule is not "unused": the rule may be turned back on.
+    if (!enabled.has(id) || s.used.has(id)) continue;
+    emit('unused-suppression', {
+      range: s.range,
+      message: `\`${written}\` suppresses \`${id}\`, but \`${id}\` reports nothing ${s.scope === 'file' ? 'in this file' : 'on the next statement'}.`,
+      why: 'Stale suppressions pile up and later hide a real problem introduced near them.',
+      remedy: 'Delete the suppression (or move it above the statement it was meant for).',
+    });
+  }
+}
+
+function squawkIdMap(rules: Rule[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const rule of rules) {
+    const ids = rule.meta.sources.squawk;
+    if (!ids) continue;
+    for (const id of ids.split(/[\s,]+/)) {
+      const list = map.get(id) ?? [];
+      list.push(rule.id);
+      map.set(id, list);
+    }
+  }
+  return map;
+}
+
+export function toFinding(ruleId: string, severity: Severity, file: SourceFile, input: ReportInput): Finding {
+  const range = input.range ?? input.stmt?.range ?? { start: 0, end: 0 };
+  const finding: Finding = {
+    ruleId,
+    severity,
+    file,
+    range,
+    message: input.message,
+    why: input.why,
+    remedy: input.remedy,
+  };
+  if (input.related?.length) finding.related = input.related.map((r) => ({ file: r.file ?? file, range: r.range, message: r.message }));
+  if (input.fix) finding.fix = input.fix;
+  if (input.properties) finding.properties = input.properties;
+  return finding;
+}

@@ -1,0 +1,51 @@
+/**
+ * The `json` format, version 1. Shape (documented in docs/output.md):
+ * { version: 1, tool: { name, version }, summary: { files, findings, errors, warnings, notes },
+ *   findings: [{ ruleId, severity, path, start: {line, column, offset}, end: {…}, message, why, remedy,
+ *                fingerprint, related?: [{ path, start, end, message }], fix?: { description, safe, edits },
+ *                properties? }],
+ *   notifications: [{ id, level, path?, message }] }
+ * Offsets are UTF-16 code units into the file text; lines and columns are 1-based.
+ */
+import type { Range, SourceFile } from '../core/source.js';
+import { fingerprints } from './fingerprint.js';
+import type { Reporter } from './types.js';
+
+function span(file: SourceFile, range: Range) {
+  const s = file.position(range.start);
+  const e = file.position(range.end);
+  return { start: { line: s.line, column: s.column, offset: range.start }, end: { line: e.line, column: e.column, offset: range.end } };
+}
+
+export const jsonReporter: Reporter = (result, ctx) => {
+  const prints = fingerprints(result.findings);
+  const count = (s: string) => result.findings.filter((f) => f.severity === s).length;
+  const doc = {
+    version: 1,
+    tool: { name: 'plumbline', version: ctx.toolVersion },
+    summary: {
+      files: result.fileCount,
+      findings: result.findings.length,
+      errors: count('error'),
+      warnings: count('warning'),
+      notes: count('note'),
+    },
+    findings: result.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      path: f.file.relPath,
+      ...span(f.file, f.range),
+      message: f.message,
+      why: f.why,
+      remedy: f.remedy,
+      fingerprint: prints.get(f),
+      ...(f.related ? { related: f.related.map((r) => ({ path: r.file.relPath, ...span(r.file, r.range), message: r.message })) } : {}),
+      ...(f.fix
+        ? { fix: { description: f.fix.description, safe: f.fix.safe, edits: f.fix.edits.map((e) => ({ ...span(f.file, e.range), text: e.text })) } }
+        : {}),
+      ...(f.properties ? { properties: f.properties } : {}),
+    })),
+    notifications: result.notifications,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+};
