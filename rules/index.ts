@@ -4,6 +4,7 @@ import invalidSuppression from './engine/invalid-suppression.js';
 import syntaxError from './engine/syntax-error.js';
 import unusedSuppression from './engine/unused-suppression.js';
 import { lockRules } from './migration/locks.js';
+import { availabilityRules } from './migration/availability.js';
 import { oneWayRules } from './migration/one-way.js';
 import { hygieneRules } from './migration/hygiene.js';
 import { schemaRules } from './schema/index.js';
@@ -15,6 +16,7 @@ export const allRules: Rule[] = [
   invalidSuppression,
   unusedSuppression,
   ...lockRules,
+  ...availabilityRules,
   ...oneWayRules,
   ...hygieneRules,
   ...schemaRules,

@@ -1,0 +1,51 @@
+/** Docs pages: required sections, generated blocks up to date, and every example executed. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allRules } from '../rules/index.js';
+import { check } from '../src/check.js';
+import { generatedFiles } from '../src/docs/generate.js';
+
+const DOCS = path.resolve(import.meta.dirname, '../docs/rules');
+const REQUIRED = ['## What it flags', '## Why it matters', '## How to fix', '## Examples', '## Known limits'];
+
+describe('docs', () => {
+  it('generated blocks, README table and config schema are up to date (run `npm run docs`)', () => {
+    const { files, problems } = generatedFiles();
+    expect(problems).toEqual([]);
+    for (const [file, content] of files) {
+      expect(existsSync(file) ? readFileSync(file, 'utf8') : '', path.relative(process.cwd(), file)).toBe(content);
+    }
+  });
+
+  for (const rule of allRules) {
+    const file = path.join(DOCS, `${rule.id}.md`);
+    if (!existsSync(file)) continue; // rules.test.ts reports the missing page
+    const text = readFileSync(file, 'utf8');
+
+    it(`${rule.id}: has the required sections`, () => {
+      expect(text.startsWith(`# ${rule.id}\n`)).toBe(true);
+      for (const heading of REQUIRED) expect(text, heading).toContain(`\n${heading}`);
+    });
+
+    const examples = [...text.matchAll(/```sql (bad|good)\n([\s\S]*?)```/g)];
+    if (rule.family === 'migration') {
+      it(`${rule.id}: examples are executed (bad fires, good is silent)`, async () => {
+        expect(examples.some((e) => e[1] === 'bad')).toBe(true);
+        for (const [, kind, sql] of examples) {
+          const result = await check({
+            root: DOCS,
+            stdin: { text: sql, filename: `${rule.id}.example.sql` },
+            config: { preset: 'recommended', rules: { [rule.id]: 'error' } },
+            enableRules: [rule.id],
+          });
+          const own = result.findings.filter((f) => f.ruleId === rule.id);
+          const syntax = result.findings.filter((f) => f.ruleId === 'syntax-error');
+          expect(syntax, `${kind} example parses`).toEqual([]);
+          if (kind === 'bad') expect(own.length, `bad example:\n${sql}`).toBeGreaterThan(0);
+          else expect(own.map((f) => f.message), `good example:\n${sql}`).toEqual([]);
+        }
+      });
+    }
+  }
+});
