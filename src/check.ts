@@ -90,6 +90,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       ignore: config.ignore ?? [],
       sets: config.migrations,
       assumeInTransaction,
+      pgVersion,
     });
     sets = found.sets;
     notifications.push(...found.notifications);
@@ -106,6 +107,14 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       files.add(m.up.file.relPath);
       if (m.down) files.add(m.down.file.relPath);
     }
+  }
+  if (!options.stdin && files.size === 0 && notifications.length === 0) {
+    const given = options.paths?.length ? options.paths : config.paths?.length ? config.paths : ['.'];
+    notifications.push({
+      id: 'no-files',
+      level: 'warning',
+      message: `No SQL migration found under ${given.map((p) => `\`${p}\``).join(', ')}: nothing was checked.`,
+    });
   }
   findings.sort(compareFindings);
   notifications.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.id.localeCompare(b.id) || a.message.localeCompare(b.message));

@@ -31,17 +31,24 @@ export default defineRule({
         if (n.concurrent) return;
         const table = rangeVarKey(n.relation);
         if (ctx.isNewTable(table)) return;
+        // `ON ONLY` a partitioned table creates an empty, invalid parent index instantly (the per-partition recipe).
+        const known = ctx.state.catalog.table(table);
+        if (!n.relation?.inh && (known === undefined || known.partitioned)) return;
         const lock = ctx.state.locks[0];
         const inTx = ctx.state.transaction.active;
         const indexToken = keyword(stmt, 'INDEX');
+        // CREATE INDEX CONCURRENTLY is refused on a partitioned table: the index is built per partition instead.
+        const partitioned = known?.partitioned ?? false;
         ctx.report({
           stmt,
           message: `\`CREATE INDEX${n.idxname ? ` ${n.idxname}` : ''}\` on existing table \`${displayRelation(table)}\` is built without CONCURRENTLY.`,
           why: lockSentence(lock, 'for the whole index build'),
-          remedy: inTx
-            ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction (here ${transactionCause(ctx)}).`
-            : 'Use `CREATE INDEX CONCURRENTLY`: it builds the index without blocking writes. If the build fails, drop the INVALID index and retry.',
-          fix: !inTx && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Build the index concurrently', true) : undefined,
+          remedy: partitioned
+            ? `\`${displayRelation(table)}\` is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently: create it with \`CREATE INDEX … ON ONLY ${displayRelation(table)}\` (instant, invalid at first), build the same index on each partition with \`CREATE INDEX CONCURRENTLY\`, and \`ALTER INDEX … ATTACH PARTITION\` each one; the parent index becomes valid once all are attached.`
+            : inTx
+              ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction (here ${transactionCause(ctx)}).`
+              : 'Use `CREATE INDEX CONCURRENTLY`: it builds the index without blocking writes. If the build fails, drop the INVALID index and retry.',
+          fix: !inTx && !partitioned && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Build the index concurrently', true) : undefined,
           properties: { lockMode: lock.mode, table: displayRelation(table) },
         });
       },

@@ -74,6 +74,16 @@ export interface Table {
   origin: Origin;
 }
 
+/** A domain (`CREATE DOMAIN`): columns of this type are checked against its constraints. */
+export interface Domain {
+  key: string;
+  baseType: ColumnType;
+  /** CHECK constraints, by name (unnamed ones get a generated name). */
+  checks: string[];
+  notNull: boolean;
+  origin: Origin;
+}
+
 export interface EnumType {
   key: string;
   values: string[];
@@ -84,6 +94,7 @@ export class Catalog {
   readonly tables = new Map<string, Table>();
   readonly indexes = new Map<string, Index>();
   readonly enums = new Map<string, EnumType>();
+  readonly domains = new Map<string, Domain>();
   readonly schemas = new Set<string>(['public']);
   readonly sequences = new Set<string>();
   readonly functions = new Set<string>();
@@ -104,11 +115,14 @@ export class Catalog {
       copy.tables.set(k, {
         ...t,
         columns: new Map([...t.columns].map(([n, c]) => [n, { ...c, type: { ...c.type, mods: [...c.type.mods] } }])),
-        constraints: new Map([...t.constraints].map(([n, c]) => [n, { ...c, columns: [...c.columns] }])),
+        constraints: new Map(
+          [...t.constraints].map(([n, c]) => [n, { ...c, columns: [...c.columns], ...(c.refColumns ? { refColumns: [...c.refColumns] } : {}) }]),
+        ),
       });
     }
     for (const [k, i] of this.indexes) copy.indexes.set(k, { ...i, columns: [...i.columns] });
     for (const [k, e] of this.enums) copy.enums.set(k, { ...e, values: [...e.values] });
+    for (const [k, d] of this.domains) copy.domains.set(k, { ...d, checks: [...d.checks] });
     for (const s of this.schemas) copy.schemas.add(s);
     for (const s of this.sequences) copy.sequences.add(s);
     for (const s of this.functions) copy.functions.add(s);
@@ -162,6 +176,30 @@ export class Catalog {
         }
         return;
       }
+      case 'CreateDomainStmt': {
+        const key = listKey(n.domainname);
+        const constraints: any[] = (n.constraints ?? []).map((c: any) => c.Constraint).filter(Boolean);
+        this.domains.set(key, {
+          key,
+          baseType: columnType(n.typeName),
+          checks: constraints.filter((c) => c.contype === 'CONSTR_CHECK').map((c, i) => c.conname ?? `${key.split('.')[1]}_check${i || ''}`),
+          notNull: constraints.some((c) => c.contype === 'CONSTR_NOTNULL'),
+          origin,
+        });
+        return;
+      }
+      case 'AlterDomainStmt': {
+        const d = this.domains.get(listKey(n.typeName));
+        if (!d) return;
+        if (n.subtype === 'O') d.notNull = true;
+        if (n.subtype === 'N') d.notNull = false;
+        if (n.subtype === 'C' && n.def?.Constraint?.contype === 'CONSTR_CHECK') d.checks.push(n.def.Constraint.conname ?? `${d.key.split('.')[1]}_check`);
+        if (n.subtype === 'C' && n.def?.Constraint?.contype === 'CONSTR_NOTNULL') d.notNull = true;
+        if (n.subtype === 'X') d.checks = d.checks.filter((c) => c !== n.name);
+        return;
+      }
+      case 'AlterObjectSchemaStmt':
+        return this.setSchema(n);
       case 'CreateSchemaStmt':
         this.schemas.add(n.schemaname);
         return;
@@ -194,8 +232,26 @@ export class Catalog {
     if (this.tables.has(key) && n.if_not_exists) return;
     this.tables.set(key, table);
     for (const elt of n.tableElts ?? []) {
-      if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef, origin);
+      if (elt.TableLikeClause) this.copyColumnsLike(table, elt.TableLikeClause, origin);
+      else if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef, origin);
       else if (elt.Constraint) this.addConstraint(table, elt.Constraint, origin, true);
+    }
+  }
+
+  /** `LIKE source [INCLUDING …]`: columns and NOT NULL always; defaults, identity, generation when included. */
+  private copyColumnsLike(table: Table, like: any, origin: Origin): void {
+    const source = this.tables.get(rangeVarKey(like.relation));
+    if (!source) return;
+    const options: number = like.options ?? 0;
+    const INCLUDING_DEFAULTS = 1 << 3;
+    const INCLUDING_GENERATED = 1 << 4;
+    const INCLUDING_IDENTITY = 1 << 5;
+    for (const [name, c] of source.columns) {
+      const column: Column = { name, type: { ...c.type, mods: [...c.type.mods] }, notNull: c.notNull, identity: false, origin };
+      if (c.default && options & INCLUDING_DEFAULTS) column.default = { ...c.default };
+      if (c.identity && options & INCLUDING_IDENTITY) column.identity = true;
+      if (c.generated && options & INCLUDING_GENERATED) column.generated = c.generated;
+      table.columns.set(name, column);
     }
   }
 
@@ -248,13 +304,19 @@ export class Catalog {
     };
     const type = typeMap[c.contype];
     if (!type) return;
+    // `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE USING INDEX idx`: the constraint takes over an existing
+    // index (its columns; the index is renamed to the constraint's name, or names the constraint).
+    const usingIndex =
+      (type === 'primary' || type === 'unique') && c.indexname ? this.indexes.get(`${table.schema}.${c.indexname}`) : undefined;
     let columns: string[] = [];
-    if (type === 'foreign') columns = strings(c.fk_attrs);
+    if (usingIndex) columns = [...usingIndex.columns];
+    else if (type === 'foreign') columns = strings(c.fk_attrs);
     else if (type === 'check') columns = referencedColumns(c.raw_expr);
     else if (type === 'exclusion') columns = (c.exclusions ?? []).flatMap((e: any) => indexColumns([e.List?.items?.[0]]));
     else columns = strings(c.keys);
     const suffix = { primary: 'pkey', unique: 'key', foreign: 'fkey', check: 'check', exclusion: 'excl' }[type];
-    const name: string = c.conname ?? (type === 'primary' ? `${table.name}_pkey` : `${table.name}_${columns.join('_')}_${suffix}`);
+    const name: string =
+      c.conname ?? usingIndex?.name ?? (type === 'primary' ? `${table.name}_pkey` : `${table.name}_${columns.join('_')}_${suffix}`);
     const constraint: Constraint = {
       name,
       type,
@@ -279,7 +341,14 @@ export class Catalog {
       const column = table.columns.get(col);
       if (column) column.notNull = true;
     }
-    if (type === 'primary' || type === 'unique' || type === 'exclusion') {
+    if (usingIndex) {
+      this.indexes.delete(usingIndex.key);
+      usingIndex.name = name;
+      usingIndex.key = `${table.schema}.${name}`;
+      usingIndex.unique = true;
+      usingIndex.primary = type === 'primary';
+      this.indexes.set(usingIndex.key, usingIndex);
+    } else if (type === 'primary' || type === 'unique' || type === 'exclusion') {
       const indexName: string = c.indexname ?? name;
       const key = `${table.schema}.${indexName}`;
       const existing = this.indexes.get(key);
@@ -388,12 +457,19 @@ export class Catalog {
         case 'OBJECT_MATVIEW':
           this.tables.delete(key);
           for (const [ik, i] of this.indexes) if (i.table === key) this.indexes.delete(ik);
+          // Foreign keys pointing at the table go with it (CASCADE; without it PostgreSQL refuses the drop).
+          for (const t of this.tables.values()) {
+            for (const [cn, c] of t.constraints) if (c.type === 'foreign' && c.refTable === key) t.constraints.delete(cn);
+          }
           break;
         case 'OBJECT_INDEX':
           this.indexes.delete(key);
           break;
         case 'OBJECT_TYPE':
           this.enums.delete(key);
+          break;
+        case 'OBJECT_DOMAIN':
+          this.domains.delete(key);
           break;
         case 'OBJECT_SCHEMA':
           this.schemas.delete(strings(list)[0] ?? '');
@@ -407,6 +483,42 @@ export class Catalog {
     }
   }
 
+  /** `ALTER TABLE … SET SCHEMA`, `ALTER TYPE … SET SCHEMA`: the object (and a table's indexes) move. */
+  private setSchema(n: any): void {
+    if (n.objectType === 'OBJECT_TYPE') {
+      const e = this.enums.get(listKey(n.object?.List?.items));
+      if (!e) return;
+      this.enums.delete(e.key);
+      e.key = `${n.newschema}.${e.key.split('.').pop()}`;
+      this.enums.set(e.key, e);
+      return;
+    }
+    if (!['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(n.objectType)) return;
+    const oldKey = rangeVarKey(n.relation);
+    const table = this.tables.get(oldKey);
+    if (!table) return;
+    table.schema = n.newschema;
+    this.rekeyTable(table, oldKey, `${n.newschema}.${table.name}`);
+    for (const [ik, i] of [...this.indexes]) {
+      if (i.table !== table.key) continue;
+      this.indexes.delete(ik);
+      i.key = `${table.schema}.${i.name}`;
+      this.indexes.set(i.key, i);
+    }
+  }
+
+  /** Moves a table to a new key; indexes, its constraints and foreign keys pointing at it follow. */
+  private rekeyTable(table: Table, oldKey: string, newKey: string): void {
+    this.tables.delete(oldKey);
+    table.key = newKey;
+    this.tables.set(newKey, table);
+    for (const i of this.indexes.values()) if (i.table === oldKey) i.table = newKey;
+    for (const c of table.constraints.values()) c.table = newKey;
+    for (const t of this.tables.values()) {
+      for (const c of t.constraints.values()) if (c.refTable === oldKey) c.refTable = newKey;
+    }
+  }
+
   private rename(n: any): void {
     switch (n.renameType) {
       case 'OBJECT_TABLE':
@@ -415,12 +527,8 @@ export class Catalog {
         const key = rangeVarKey(n.relation);
         const table = this.tables.get(key);
         if (!table) return;
-        this.tables.delete(key);
         table.name = n.newname;
-        table.key = `${table.schema}.${n.newname}`;
-        this.tables.set(table.key, table);
-        for (const i of this.indexes.values()) if (i.table === key) i.table = table.key;
-        for (const c of table.constraints.values()) c.table = table.key;
+        this.rekeyTable(table, key, `${table.schema}.${n.newname}`);
         return;
       }
       case 'OBJECT_COLUMN': {
@@ -432,6 +540,11 @@ export class Catalog {
         table.columns.set(n.newname, column);
         for (const i of this.indexes.values()) if (i.table === table.key) i.columns = i.columns.map((c) => (c === n.subname ? n.newname : c));
         for (const c of table.constraints.values()) c.columns = c.columns.map((x) => (x === n.subname ? n.newname : x));
+        for (const t of this.tables.values()) {
+          for (const c of t.constraints.values()) {
+            if (c.refTable === table.key && c.refColumns) c.refColumns = c.refColumns.map((x) => (x === n.subname ? n.newname : x));
+          }
+        }
         return;
       }
       case 'OBJECT_INDEX': {
@@ -442,6 +555,14 @@ export class Catalog {
         index.name = n.newname;
         index.key = `${key.split('.')[0]}.${n.newname}`;
         this.indexes.set(index.key, index);
+        return;
+      }
+      case 'OBJECT_TYPE': {
+        const e = this.enums.get(listKey(n.object?.List?.items));
+        if (!e) return;
+        this.enums.delete(e.key);
+        e.key = `${e.key.split('.')[0]}.${n.newname}`;
+        this.enums.set(e.key, e);
         return;
       }
       case 'OBJECT_TABCONSTRAINT': {

@@ -1,5 +1,9 @@
 /**
- * The command line. Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, config or internal error.
+ * The command line. Exit codes (docs/configuration.md, "Exit codes"):
+ *   0  nothing at or above --fail-on;
+ *   1  a finding at or above --fail-on;
+ *   2  usage, configuration or internal error, or an input that could not be checked as asked
+ *      (an error-level notification: a missing path, a bad glob, an unreadable file), whatever --fail-on says.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +18,9 @@ import { reporters } from '../reporters/index.js';
 export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
 
 export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  // dist/src/cli/main.js when built, src/cli/main.ts when run from source (tests).
+  const url = ['../../../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u))!;
+  const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -82,8 +88,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         if (!reporter) throw new ConfigError(`The ${format} format is not available in this build.`);
         const color = io.isTTY && !args.output && !('NO_COLOR' in io.env) && format === 'text';
         const report = reporter(result, { color, toolVersion: toolVersion() });
-        if (args.output) writeFileSync(path.resolve(io.cwd, args.output), report);
-        else io.stdout(report);
+        if (args.output) {
+          try {
+            writeFileSync(path.resolve(io.cwd, args.output), report);
+          } catch (error) {
+            throw new ConfigError(`Cannot write the report to ${args.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+          }
+        } else io.stdout(report);
         exitCode = exitCodeFor(result, args['fail-on']);
       },
     )
@@ -155,6 +166,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 class UsageError extends Error {}
 
 export function exitCodeFor(result: CheckResult, failOn: 'error' | 'warning' | 'note' | 'none'): number {
+  // A path that does not exist or a file that cannot be read means the run did not check what CI asked
+  // for: a green build would be a lie. Warnings (a skipped binary or huge file, a glob matching nothing) do not fail.
+  if (result.notifications.some((n) => n.level === 'error')) return 2;
   if (failOn === 'none') return 0;
   const threshold = SEVERITY_RANK[failOn];
   return result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;

@@ -3,8 +3,9 @@
  * from the rules' metadata (and shipped as `schema/plumbline.config.schema.json`).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Severity } from '../core/finding.js';
 import type { Rule } from '../core/rule.js';
 import type { ResolvedRule } from '../engine/migrations.js';
@@ -33,7 +34,8 @@ export class ConfigError extends Error {}
 
 /** The JSON Schema of the configuration file, with one property per rule and its options. */
 export function configSchema(rules: Rule[]): Record<string, unknown> {
-  const severity = { enum: ['off', 'error', 'warning', 'note'] };
+  // `type` makes a wrong kind of value fail one `oneOf` branch early, so error messages name only the other.
+  const severity = { type: 'string', enum: ['off', 'error', 'warning', 'note'] };
   const ruleProperties: Record<string, unknown> = {};
   for (const rule of rules) {
     const options = rule.meta.options ?? { type: 'object', properties: {}, additionalProperties: false };
@@ -81,15 +83,50 @@ let compiled: { rules: Rule[]; validate: ValidateFunction } | undefined;
 function validator(rules: Rule[]): ValidateFunction {
   if (compiled?.rules !== rules) {
     // The 2020-12 meta-schema is not needed at run time: `strict: false` lets ajv accept `$schema`.
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    // Loaded lazily: most CI runs have no config file, and ajv costs ~50 ms to import.
+    // The schema is draft 2020-12 (`prefixItems`): the default draft-07 Ajv class cannot compile it.
+    const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020') as typeof import('ajv/dist/2020.js');
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
     compiled = { rules, validate: ajv.compile(configSchema(rules)) };
   }
   return compiled.validate;
 }
 
+/** `/rules/x/1` → `rules.x[1]`, `/migrations/0/framework` → `migrations[0].framework`. */
+function jsonPath(instancePath: string): string {
+  if (instancePath === '') return '(top level)';
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
+}
+
+/**
+ * Drops the errors of `oneOf` branches that do not apply: a branch whose `type` does not match the
+ * value (a severity string vs. the `[severity, options]` array) only adds noise.
+ */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  const mismatched = errors
+    .filter((e) => e.keyword === 'type' && /\/oneOf\/\d+\/type$/.test(e.schemaPath))
+    .map((e) => ({ path: e.instancePath, branch: e.schemaPath.slice(0, -'type'.length) }));
+  return errors.filter(
+    (e) =>
+      e.keyword !== 'oneOf' &&
+      e.keyword !== 'if' &&
+      !mismatched.some((m) => e.schemaPath.startsWith(m.branch) && e.instancePath.startsWith(m.path)),
+  );
+}
+
 function describeError(e: ErrorObject): string {
-  const where = e.instancePath === '' ? '(top level)' : e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  if (e.keyword === 'additionalProperties') return `${where}: unknown property \`${(e.params as { additionalProperty: string }).additionalProperty}\``;
+  const where = jsonPath(e.instancePath);
+  if (e.keyword === 'additionalProperties') {
+    const name = (e.params as { additionalProperty: string }).additionalProperty;
+    if (e.instancePath === '/rules') return `rules: unknown rule \`${name}\` (run \`plumbline rules\` to list them)`;
+    if (/^\/rules\/[^/]+\/1$/.test(e.instancePath)) return `${where}: unknown option \`${name}\``;
+    return `${where}: unknown property \`${name}\``;
+  }
   if (e.keyword === 'enum') return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   return `${where}: ${e.message}`;
 }
@@ -97,7 +134,7 @@ function describeError(e: ErrorObject): string {
 export function validateConfig(value: unknown, rules: Rule[], source: string): PlumblineConfig {
   const validate = validator(rules);
   if (!validate(value)) {
-    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+    const errors = relevantErrors(validate.errors ?? []);
     const lines = [...new Set(errors.map(describeError))];
     throw new ConfigError(`Invalid configuration in ${source}:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
   }

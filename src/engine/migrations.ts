@@ -87,10 +87,8 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
     const parsed = parseScript(script);
     const file = script.file;
     const suppressions = findSuppressions(file, script.sections, knownIds, squawkMap);
-    bindSuppressions(
-      suppressions,
-      [...parsed.statements.filter((s) => !s.viaDo).map((s) => s.range), ...parsed.errors.map((e) => e.range)],
-    );
+    // Statements inside DO bodies are included: a suppression comment inside the body binds to them.
+    bindSuppressions(suppressions, [...parsed.statements.map((s) => s.range), ...parsed.errors.map((e) => e.range)]);
     const emit = (ruleId: string, input: ReportInput & { file?: SourceFile }) => {
       const resolved = enabled.get(ruleId);
       if (!resolved) return;
@@ -154,7 +152,12 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
     state.locks = [];
     for (const { on } of listeners) on['Migration:exit']?.();
 
-    for (const s of suppressions) reportSuppression(s, emit, enabled);
+    // Suppressions that silence the suppression rules themselves are judged last, once every other
+    // suppression has had its chance to report (and so to use them).
+    const aboutSuppressions = (s: Suppression) => s.ruleIds.includes('invalid-suppression') || s.ruleIds.includes('unused-suppression');
+    for (const s of [...suppressions.filter((x) => !aboutSuppressions(x)), ...suppressions.filter(aboutSuppressions)]) {
+      reportSuppression(s, emit, enabled);
+    }
   }
 }
 
@@ -210,6 +213,26 @@ function reportSuppression(
   enabled: Map<string, ResolvedRule>,
 ): void {
   const written = `${s.origin}-ignore${s.scope === 'file' ? '-file' : ''}`;
+  if (s.origin === 'plumbline' && s.ruleIds.length === 0 && s.unknownIds.length === 0) {
+    emit('invalid-suppression', {
+      range: s.range,
+      message: `\`${written}\` names no rule.`,
+      why: 'Plumbline suppressions name the rules they silence, so that a new hazard on the same statement is still reported.',
+      remedy: `Name the rule after the keyword: \`-- ${written} <rule-id>: <why this is safe here>\`.`,
+    });
+  }
+  if (s.all) {
+    // A bare `squawk-ignore`: unused only when none of the rules it covers reported anything.
+    if (s.used.size === 0 && s.ruleIds.some((id) => enabled.has(id))) {
+      emit('unused-suppression', {
+        range: s.range,
+        message: `\`${written}\` suppresses every rule with a squawk equivalent, but none of them reports anything ${s.scope === 'file' ? 'in this file' : 'on the next statement'}.`,
+        why: 'Stale suppressions pile up and later hide a real problem introduced near them.',
+        remedy: 'Delete the suppression (or move it above the statement it was meant for).',
+      });
+    }
+    return;
+  }
   for (const id of s.unknownIds) {
     emit('invalid-suppression', {
       range: s.range,

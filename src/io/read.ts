@@ -21,7 +21,13 @@ export function readSourceFile(absolute: string, root: string): ReadResult {
   const relPath = relativePath(root, absolute);
   let size: number;
   try {
-    size = statSync(absolute).size;
+    const stat = statSync(absolute);
+    // A FIFO or a device would block the read (or never end); a folder cannot be read as a file.
+    if (!stat.isFile()) {
+      const what = stat.isDirectory() ? 'it is a directory' : stat.isFIFO() ? 'it is a named pipe' : 'it is not a regular file';
+      return { notification: { id: 'unreadable-file', level: 'error', path: relPath, message: `Cannot read ${relPath}: ${what}.` } };
+    }
+    size = stat.size;
   } catch (error) {
     return { notification: { id: 'unreadable-file', level: 'error', path: relPath, message: `Cannot read ${relPath}: ${errorText(error)}.` } };
   }
@@ -46,6 +52,11 @@ export function readSourceFile(absolute: string, root: string): ReadResult {
 
 /** Decodes UTF-8 (with or without BOM); binary and non-UTF-8 input becomes a notification. */
 export function decode(bytes: Buffer, absolute: string, relPath: string): ReadResult {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return {
+      notification: { id: 'not-utf8', level: 'warning', path: relPath, message: `Skipped ${relPath}: it is UTF-16. Re-save it as UTF-8 so it can be checked.` },
+    };
+  }
   if (bytes.includes(0)) {
     return { notification: { id: 'binary-file', level: 'warning', path: relPath, message: `Skipped ${relPath}: it is a binary file (it contains NUL bytes).` } };
   }

@@ -293,7 +293,7 @@ function foreignKeysOf(cmd: any): any[] {
 
 /** "`CREATE INDEX` takes a SHARE lock on `orders`: it blocks writes (INSERT, UPDATE, DELETE) until it finishes." */
 export function lockSentence(lock: LockAcquisition, until = 'until it finishes'): string {
-  return `\`${lock.operation}\` takes a ${lock.mode} lock on \`${displayRelation(lock.relation)}\`, which blocks ${describeBlocked(lock.mode)} ${until}.`;
+  return `\`${lock.operation}\` takes ${/^[AEIOU]/.test(lock.mode) ? 'an' : 'a'} ${lock.mode} lock on \`${displayRelation(lock.relation)}\`, which blocks ${describeBlocked(lock.mode)} ${until}.`;
 }
 
 export function displayRelation(key: string): string {

@@ -2,14 +2,34 @@
  * Discovery: from the paths given on the command line (files, folders, globs) to ordered migration
  * sets. Walks folders once, never follows a symlink loop, and turns every unreadable input into a
  * notification.
+ *
+ * Framework detection (docs/frameworks.md): folders declared in the configuration with a `framework`
+ * come first; then each framework claims its layout, most specific first (sqitch.plan, Prisma
+ * migration folders, Diesel up.sql folders, Drizzle journals, golang-migrate up/down names, dbmate
+ * `-- migrate:up` files, Flyway `V__` names); whatever `.sql` is left forms plain sets, one per folder.
+ * Files a layout owns but never runs (Flyway `.conf`, `migration_lock.toml`, sqitch `verify/`) are
+ * claimed with it, so they never become plain migrations.
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
+import { DEFAULT_PG_VERSION } from '../config/config.js';
 import type { Notification } from '../core/finding.js';
-import { readSourceFile, relativePath } from '../io/read.js';
-import type { FrameworkId, Migration, MigrationSet } from './model.js';
+import { relativePath } from '../io/read.js';
+import { loadParser } from '../sql/parse.js';
+import { type Candidate, createContext, type FrameworkAdapter, isUnder, naturalCompare } from './frameworks/common.js';
+import { dbmateAdapter } from './frameworks/dbmate.js';
+import { dieselAdapter } from './frameworks/diesel.js';
+import { drizzleAdapter } from './frameworks/drizzle.js';
+import { flywayAdapter } from './frameworks/flyway.js';
+import { golangMigrateAdapter } from './frameworks/golang-migrate.js';
+import { plainAdapter } from './frameworks/plain.js';
+import { prismaAdapter } from './frameworks/prisma.js';
+import { sqitchAdapter } from './frameworks/sqitch.js';
+import type { FrameworkId, MigrationSet } from './model.js';
+
+export { naturalCompare };
 
 export interface ConfiguredSet {
   /** Folder of the set, relative to the root. */
@@ -30,6 +50,8 @@ export interface DiscoverOptions {
   sets?: ConfiguredSet[];
   /** For plain folders of SQL whose runner cannot be detected: assume each file runs in a transaction. */
   assumeInTransaction?: boolean;
+  /** PostgreSQL major version: Flyway runs `ALTER TYPE … ADD VALUE` outside a transaction before 12. */
+  pgVersion?: number;
 }
 
 export interface Discovered {
@@ -42,7 +64,7 @@ const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', 
 /** Every candidate file under the given paths, as absolute paths, sorted. */
 export async function collectFiles(options: DiscoverOptions, notifications: Notification[]): Promise<string[]> {
   const files = new Set<string>();
-  const isIgnored = options.ignore.length > 0 ? picomatch(options.ignore, { dot: true }) : () => false;
+  const isIgnored = ignoreMatcher(options);
   for (const given of options.paths) {
     const absolute = path.resolve(options.root, given);
     let stat;
@@ -71,7 +93,14 @@ export async function collectFiles(options: DiscoverOptions, notifications: Noti
       notifications.push({ id: 'missing-path', level: 'error', path: given, message: `The path \`${given}\` does not exist.` });
     }
   }
-  return [...files].filter((f) => !isIgnored(relativePath(options.root, f))).sort();
+  return [...files].filter((f) => !isIgnored(f)).sort();
+}
+
+/** True for an absolute path that an `ignore` glob (relative to the root) excludes. */
+function ignoreMatcher(options: DiscoverOptions): (absolute: string) => boolean {
+  if (options.ignore.length === 0) return () => false;
+  const match = picomatch(options.ignore, { dot: true });
+  return (absolute) => match(relativePath(options.root, absolute));
 }
 
 function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, notifications: Notification[]): void {
@@ -117,51 +146,71 @@ function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, no
   }
 }
 
-/** Natural order: `V2__x` before `V10__x`, `9_a` before `10_a`. */
-export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'variant' }) || (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * Detection order: the most specific layouts first, so that a Prisma `migration.sql` or a Diesel
+ * `up.sql` is never mistaken for a plain file, and plain last.
+ */
+function adapters(options: DiscoverOptions): FrameworkAdapter[] {
+  return [sqitchAdapter, prismaAdapter, dieselAdapter, drizzleAdapter, golangMigrateAdapter, dbmateAdapter, flywayAdapter, plainAdapter({ assumeInTransaction: options.assumeInTransaction })];
 }
 
 export async function discover(options: DiscoverOptions): Promise<Discovered> {
   const notifications: Notification[] = [];
-  const files = (await collectFiles(options, notifications)).filter((f) => f.toLowerCase().endsWith('.sql'));
-  // Plain folders: each folder holding .sql files is one set, its files in natural order.
-  const byDir = new Map<string, string[]>();
-  for (const f of files) {
-    const dir = path.dirname(f);
-    const list = byDir.get(dir) ?? [];
-    list.push(f);
-    byDir.set(dir, list);
+  const root = path.resolve(options.root);
+  const collected = await collectFiles(options, notifications);
+  const ctx = createContext(root, options.pgVersion ?? DEFAULT_PG_VERSION, collected, ignoreMatcher(options), notifications);
+  const registry = adapters(options);
+  const byId = new Map(registry.map((a) => [a.id, a]));
+
+  // The pool: collected files no set has claimed yet.
+  const unclaimed = new Set(collected);
+  const pool = () => collected.filter((f) => unclaimed.has(f));
+  const candidates: Candidate[] = [];
+  const take = (c: Candidate) => {
+    const mine = c.files.filter((f) => unclaimed.has(f));
+    for (const f of mine) unclaimed.delete(f);
+    candidates.push({ ...c, files: mine.sort() });
+  };
+
+  // 1. Folders the configuration declares with a framework: everything below them is theirs
+  //    (the deepest declaration wins for its own subtree).
+  const declared = (options.sets ?? [])
+    .filter((s) => s.framework)
+    .map((s) => ({ ...s, absolute: path.resolve(root, s.path) }))
+    .sort((a, b) => b.absolute.length - a.absolute.length || (a.absolute < b.absolute ? -1 : 1));
+  for (const s of declared) {
+    const files = pool().filter((f) => isUnder(f, s.absolute));
+    if (files.length > 0) take({ framework: s.framework!, root: s.absolute, files, detectedBy: 'configuration' });
   }
+
+  // 2. Detection, most specific layout first; each framework only sees what the previous ones left.
+  for (const adapter of registry) {
+    for (const c of adapter.detect(pool(), ctx)) take(c);
+  }
+
+  // 3. Build: framework scripts are parsed here to decide their transaction mode (the engine reuses
+  //    the parse, see `topLevelStatementCount`).
+  if (candidates.some((c) => c.framework !== 'plain')) await loadParser();
   const sets: MigrationSet[] = [];
-  for (const [dir, dirFiles] of [...byDir].sort(([a], [b]) => naturalCompare(a, b))) {
-    const root = relativePath(options.root, dir);
-    const configured = options.sets?.find((s) => path.resolve(options.root, s.path) === dir);
-    const wrapped = configured?.transactional ?? options.assumeInTransaction ?? false;
-    const migrations: Migration[] = [];
-    for (const f of dirFiles.sort((a, b) => naturalCompare(path.basename(a), path.basename(b)))) {
-      const read = readSourceFile(f, options.root);
-      if ('notification' in read) {
-        notifications.push(read.notification);
-        continue;
+  for (const c of candidates) sets.push(...byId.get(c.framework)!.build(c, ctx));
+
+  // 4. `transactional` in the configuration overrides the detected mode of every script below its folder.
+  const overrides = (options.sets ?? [])
+    .filter((s) => s.transactional !== undefined)
+    .map((s) => ({ ...s, absolute: path.resolve(root, s.path) }))
+    .sort((a, b) => b.absolute.length - a.absolute.length);
+  for (const set of sets) {
+    const setDir = path.resolve(root, set.root);
+    const o = overrides.find((s) => isUnder(setDir, s.absolute));
+    if (!o) continue;
+    for (const m of set.migrations) {
+      for (const sc of m.down && m.down !== m.up ? [m.up, m.down] : [m.up]) {
+        sc.wrappedInTransaction = o.transactional!;
+        sc.transactionReason = `plumbline.config.json sets "transactional": ${o.transactional} for \`${o.path}\``;
       }
-      const name = path.basename(f, path.extname(f));
-      migrations.push({
-        id: read.file.relPath,
-        version: name,
-        name,
-        framework: 'plain',
-        kind: 'versioned',
-        up: {
-          file: read.file,
-          sections: [{ start: 0, end: read.file.text.length }],
-          wrappedInTransaction: wrapped,
-          transactionReason: wrapped ? 'the configuration says each migration runs in a transaction' : 'no framework wraps plain SQL files in a transaction',
-        },
-        downSupported: false,
-      });
     }
-    sets.push({ root, framework: configured?.framework ?? 'plain', migrations });
   }
+
+  sets.sort((a, b) => naturalCompare(a.root, b.root) || (a.framework < b.framework ? -1 : a.framework > b.framework ? 1 : 0));
   return { sets, notifications };
 }

@@ -42,4 +42,6 @@ export interface MigrationSet {
   root: string;
   framework: FrameworkId;
   migrations: Migration[];
+  /** What identified the framework (`sqitch.plan`, `configuration`, `V<version>__<description>.sql file names`…): for debug output and docs. */
+  detectedBy?: string;
 }

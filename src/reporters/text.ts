@@ -11,7 +11,9 @@ export const textReporter: Reporter = (result, ctx) => {
   const out: string[] = [];
   for (const f of result.findings) {
     const start = f.file.position(f.range.start);
-    const end = f.file.position(Math.max(f.range.start, f.range.end));
+    let end = f.file.position(Math.max(f.range.start, f.range.end));
+    // A range that ends just past a line break ends on the line before: no caret on the next line.
+    if (end.column === 1 && end.line > start.line) end = { line: end.line - 1, column: [...f.file.lineText(end.line - 1)].length + 1 };
     out.push(`${c.bold(`${f.file.relPath}:${start.line}:${start.column}`)}  ${sev(f.severity)}  ${c.dim(f.ruleId)}`);
     out.push(`  ${f.message}`);
     out.push(...frame(f, start.line, start.column, end.line, end.column, c));
@@ -50,9 +52,25 @@ function frame(f: Finding, line: number, col: number, endLine: number, endCol: n
     const chars = [...text];
     const from = l === line ? col - 1 : chars.findIndex((ch) => ch !== ' ');
     const to = l === endLine ? Math.max(endCol - 1, from + 1) : chars.length;
-    lines.push(`  ${c.dim(`${String(l).padStart(width)} |`)} ${text}`);
-    if (from >= 0 && to > from) lines.push(`  ${' '.repeat(width)} ${c.dim('|')} ${' '.repeat(from)}${c.red('^'.repeat(Math.min(to, chars.length || to) - from || 1))}`);
+    lines.push(`  ${c.dim(`${String(l).padStart(width)} |`)}${text ? ` ${text}` : ''}`);
+    if (from >= 0 && to > from) {
+      // Pad and underline by terminal cells, not code points: an emoji or a CJK character takes two.
+      const pad = cells(chars.slice(0, from));
+      const carets = Math.max(1, cells(chars.slice(from, Math.min(to, chars.length))));
+      lines.push(`  ${' '.repeat(width)} ${c.dim('|')} ${' '.repeat(pad)}${c.red('^'.repeat(carets))}`);
+    }
   }
   if (endLine > last) lines.push(`  ${' '.repeat(width)} ${c.dim('|')} …`);
   return lines;
+}
+
+/** Combining marks and format characters take no cell; emoji and East Asian wide characters take two. */
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}]/u;
+const WIDE =
+  /[\p{Emoji_Presentation}\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
+
+function cells(chars: string[]): number {
+  let n = 0;
+  for (const ch of chars) n += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return n;
 }

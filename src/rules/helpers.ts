@@ -47,3 +47,47 @@ export function relationRange(stmt: SqlStatement, relname: string | undefined): 
 export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * The first token naming identifier `name` after `after`: unquoted identifiers compare case-insensitively
+ * (the parser folds them to lower case), quoted ones exactly. Non-reserved keywords used as names count.
+ */
+export function identToken(stmt: SqlStatement, name: string, after = -1): SqlToken | undefined {
+  return stmt.tokens.find((t) => {
+    if (t.start <= after || t.kind === 'SCONST') return false;
+    if (t.text.startsWith('"')) return t.text.slice(1, -1).replace(/""/g, '"') === name;
+    return t.text.toLowerCase() === name;
+  });
+}
+
+/**
+ * The range of each sub-command of an `ALTER TABLE` (`ADD COLUMN …`, `ALTER COLUMN …`), in the order of the
+ * node's `cmds`: the tokens after the relation name split at top-level commas. Empty when the split does
+ * not line up with `expected` commands (callers then fall back to the statement's range).
+ */
+export function alterCommandRanges(stmt: SqlStatement, expected: number): Range[] {
+  const toks = stmt.tokens;
+  let i = toks.findIndex((t) => t.kind === 'TABLE' || t.kind === 'INDEX' || t.kind === 'VIEW' || t.kind === 'SEQUENCE');
+  if (i < 0) return [];
+  i++;
+  if (toks[i]?.kind === 'IF' && toks[i + 1]?.kind === 'EXISTS') i += 2;
+  if (toks[i]?.kind === 'ONLY') i++;
+  i++; // the relation name
+  while (toks[i]?.text === '.' && i + 1 < toks.length) i += 2;
+  if (toks[i]?.text === '*') i++;
+  const out: Range[] = [];
+  let depth = 0;
+  let start = i;
+  for (let k = i; k < toks.length; k++) {
+    const text = toks[k].text;
+    if (text === '(' || text === '[') depth++;
+    else if (text === ')' || text === ']') depth--;
+    else if (text === ',' && depth === 0) {
+      if (k > start) out.push({ start: toks[start].start, end: toks[k - 1].end });
+      start = k + 1;
+    } else if (text === ';' && depth === 0) break;
+  }
+  const last = toks.length - 1 - (toks[toks.length - 1]?.text === ';' ? 1 : 0);
+  if (start <= last) out.push({ start: toks[start].start, end: toks[last].end });
+  return out.length === expected ? out : [];
+}

@@ -104,7 +104,7 @@ function collect(raw: any[], text: string, base: number, index: Utf8Index, out: 
     let start = index.toUtf16(startByte);
     let end = index.toUtf16(endByte);
     start = skipTrivia(text, start, end);
-    end = trimEnd(text, start, end);
+    end = trimTrailingComments(text, start, trimEnd(text, start, end));
     out.push(makeStatement(kind, entry.stmt[kind], text.slice(start, end), { start: base + start, end: base + end }));
   }
 }
@@ -148,20 +148,46 @@ export function scanTokens(text: string, base = 0): SqlToken[] {
 
 function syntaxError(error: unknown, pieceText: string, pieceBase: number): SqlSyntaxError {
   const details = (error as { sqlDetails?: { cursorPosition?: number; message?: string } }).sqlDetails;
-  const message = details?.message ?? (error instanceof Error ? error.message : String(error));
+  // PostgreSQL quotes the rest of the input after an unterminated string: keep the message on one line.
+  const message = (details?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\s+/g, ' ').replace(/ "$/, '"');
   const start = skipTrivia(pieceText, 0, pieceText.length);
   const end = trimEnd(pieceText, start, pieceText.length);
-  let at = start;
-  if (details?.cursorPosition !== undefined) {
-    at = Math.min(Math.max(new Utf8Index(pieceText).toUtf16(details.cursorPosition), start), end);
-  }
-  // Point at the offending token, not the whole statement: that is where the user must look.
-  let tokenEnd = at;
-  while (tokenEnd < end && !/\s/.test(pieceText[tokenEnd])) tokenEnd++;
-  if (tokenEnd === at) {
+  // PostgreSQL reports the cursor in characters (code points), not bytes: at the end of the input
+  // ("syntax error at end of input") it points past the last token, and the whole statement is marked.
+  const cursor = details?.cursorPosition === undefined ? -1 : codePointsToUtf16(pieceText, details.cursorPosition);
+  if (cursor < start || cursor >= pieceText.length || /\s/.test(pieceText[cursor])) {
     return { range: { start: pieceBase + start, end: pieceBase + end }, message };
   }
-  return { range: { start: pieceBase + at, end: pieceBase + tokenEnd }, message };
+  // Point at the offending token, not the whole statement: that is where the user must look.
+  // An unterminated quote runs to the end of the piece (its `;` is inside the string), minus trailing space.
+  let quoteEnd = pieceText.length;
+  while (quoteEnd > cursor + 1 && /\s/.test(pieceText[quoteEnd - 1])) quoteEnd--;
+  return { range: { start: pieceBase + cursor, end: pieceBase + tokenEndAt(pieceText, cursor, Math.max(end, cursor + 1), quoteEnd) }, message };
+}
+
+/** UTF-16 offset of the `count`-th code point of `text` (clamped to its length). */
+function codePointsToUtf16(text: string, count: number): number {
+  let i = 0;
+  for (let k = 0; k < count && i < text.length; k++) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+  }
+  return i;
+}
+
+/**
+ * End of the token starting at `at`: from the scanner when it accepts the text; else an unterminated
+ * quote runs to `quoteLimit` and anything else up to the next space or punctuation (at most `limit`).
+ */
+function tokenEndAt(text: string, at: number, limit: number, quoteLimit: number): number {
+  for (const t of scanTokens(text)) {
+    if (t.start === at) return t.end;
+    if (t.start > at) break;
+  }
+  if (text[at] === "'" || text[at] === '"' || /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.test(text.slice(at, at + 64))) return quoteLimit;
+  let end = at + 1;
+  while (end < limit && !/[\s;,()]/.test(text[end])) end++;
+  return end;
 }
 
 /** Skips whitespace and comments forward from `from`. */
@@ -183,6 +209,15 @@ function trimEnd(text: string, start: number, end: number): number {
   let e = end;
   while (e > start && /[\s;]/.test(text[e - 1])) e--;
   return e;
+}
+
+/** A statement's range ends at its last token: a comment after it (`SELECT 1 -- done`) is not part of it. */
+function trimTrailingComments(text: string, start: number, end: number): number {
+  const slice = text.slice(start, end);
+  if (!slice.includes('--') && !slice.includes('/*')) return end;
+  const tokens = scanTokens(slice);
+  const last = tokens[tokens.length - 1];
+  return last ? trimEnd(text, start, start + last.end) : end;
 }
 
 function skipBlockComment(text: string, i: number): number {
@@ -219,12 +254,13 @@ export function splitStatements(text: string): Range[] {
     } else if (c === '/' && text[i + 1] === '*') {
       i = skipBlockComment(text, i);
     } else if (c === "'" || c === '"') {
+      const escapes = c === "'" && isEscapeStringStart(text, i);
       i++;
       while (i < n) {
         if (text[i] === c) {
           if (text[i + 1] === c) i += 2;
           else break;
-        } else if (c === "'" && text[i] === '\\' && isEscapeString(text, i)) i += 2;
+        } else if (escapes && text[i] === '\\') i += 2;
         else i++;
       }
       i++;
@@ -255,12 +291,10 @@ export function splitStatements(text: string): Range[] {
   return pieces;
 }
 
-/** `E'…'` strings allow backslash escapes. */
-function isEscapeString(text: string, quotePos: number): boolean {
-  let k = quotePos;
-  while (k > 0 && text[k] !== "'") k--;
-  const prefix = text[k - 1];
-  return prefix === 'E' || prefix === 'e';
+/** `E'…'` strings allow backslash escapes: the quote follows an `E` that is not the end of a longer word. */
+function isEscapeStringStart(text: string, quotePos: number): boolean {
+  const prefix = text[quotePos - 1];
+  return (prefix === 'E' || prefix === 'e') && !/[A-Za-z_0-9$]/.test(text[quotePos - 2] ?? '');
 }
 
 /** The SQL statements inside a `DO` block's PL/pgSQL body, located in the file. */
@@ -308,4 +342,71 @@ function walkPlpgsql(node: unknown, queries: string[]): void {
   for (const key of Object.keys(obj)) {
     if (key !== 'PLpgSQL_stmt_execsql') walkPlpgsql(obj[key], queries);
   }
+}
+
+export interface SqlComment {
+  /** File offsets of the whole comment, `--`/`/*` included. */
+  range: Range;
+  text: string;
+  /** The comment sits inside the dollar-quoted PL/pgSQL body of a `DO` block (whose statements rules also see). */
+  inDoBody: boolean;
+}
+
+/**
+ * The comments of a piece of SQL, found by the same small lexer as `splitStatements`: text inside
+ * string literals, quoted identifiers and dollar-quoted bodies is not a comment. The one exception is
+ * the body of a `DO` block (`DO $$ … $$`, `DO LANGUAGE plpgsql $$ … $$`): its statements are checked
+ * like top-level ones, so its comments are returned too. Works on text that does not parse.
+ */
+export function sqlComments(text: string, base = 0, inDoBody = false): SqlComment[] {
+  const out: SqlComment[] = [];
+  let lastWords: string[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '-' && text[i + 1] === '-') {
+      const start = i;
+      while (i < n && text[i] !== '\n' && text[i] !== '\r') i++;
+      out.push({ range: { start: base + start, end: base + i }, text: text.slice(start, i), inDoBody });
+    } else if (c === '/' && text[i + 1] === '*') {
+      const start = i;
+      i = skipBlockComment(text, i);
+      out.push({ range: { start: base + start, end: base + i }, text: text.slice(start, i), inDoBody });
+    } else if (c === "'" || c === '"') {
+      const escapes = c === "'" && isEscapeStringStart(text, i);
+      i++;
+      while (i < n) {
+        if (text[i] === c) {
+          if (text[i + 1] === c) i += 2;
+          else break;
+        } else if (escapes && text[i] === '\\') i += 2;
+        else i++;
+      }
+      i++;
+      lastWords = [];
+    } else if (c === '$') {
+      const m = /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i, i + 64));
+      if (m && !/[A-Za-z_0-9]/.test(text[i - 1] ?? '')) {
+        const bodyStart = i + m[0].length;
+        const close = text.indexOf(m[0], bodyStart);
+        const bodyEnd = close < 0 ? n : close;
+        const w = lastWords;
+        const isDo = w[w.length - 1] === 'DO' || (w.length >= 3 && w[w.length - 3] === 'DO' && w[w.length - 2] === 'LANGUAGE' && w[w.length - 1] === 'PLPGSQL');
+        if (isDo) out.push(...sqlComments(text.slice(bodyStart, bodyEnd), base + bodyStart, true));
+        i = close < 0 ? n : close + m[0].length;
+        lastWords = [];
+      } else i++;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i;
+      while (j < n && /[A-Za-z_0-9$]/.test(text[j])) j++;
+      lastWords.push(text.slice(i, j).toUpperCase());
+      if (lastWords.length > 3) lastWords.shift();
+      i = j;
+    } else {
+      if (!/\s/.test(c)) lastWords = [];
+      i++;
+    }
+  }
+  return out;
 }

@@ -2,7 +2,8 @@
  * Fixture cases with inline expectations. A case is a folder of migrations (any framework layout);
  * a line that must get a finding ends with a comment `-- expect: <rule-id>[, <rule-id>]` (or `// expect:`
  * in TypeScript). The finding must START on that line. Folders named `valid*` must produce nothing.
- * An optional `fixture.json` in the case folder holds { pgVersion, assumeInTransaction, options, migrations }.
+ * An optional `fixture.json` in the case folder holds { pgVersion, assumeInTransaction, options, migrations,
+ * alsoEnable, disable }.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,10 @@ export interface CaseOptions {
   assumeInTransaction?: boolean;
   options?: Record<string, unknown>;
   migrations?: PlumblineConfig['migrations'];
+  /** Other rules to run too (their findings are not compared): a suppression fixture needs rules to suppress. */
+  alsoEnable?: string[];
+  /** Rules to turn off (e.g. to show that a suppression naming a disabled rule is not "unused"). */
+  disable?: string[];
 }
 
 /** Runs one case folder with only `ruleId` (plus syntax-error) enabled. */
@@ -62,10 +67,12 @@ export async function runCase(dir: string, ruleId: string): Promise<CheckResult>
   return check({
     root: dir,
     paths: ['.'],
-    config: { preset: 'recommended', rules, migrations: opts.migrations, assumeInTransaction: opts.assumeInTransaction, pgVersion: opts.pgVersion },
-    enableRules: [ruleId, 'syntax-error'],
+    // A case folder is one plain migration set (V1__/001_ names are just an order) unless fixture.json
+    // declares `migrations` (e.g. `[{ "path": ".", "framework": "flyway" }]` to exercise a framework's transaction mode).
+    config: { preset: 'recommended', rules, migrations: opts.migrations ?? [{ path: '.', framework: 'plain' }], assumeInTransaction: opts.assumeInTransaction, pgVersion: opts.pgVersion },
+    enableRules: [ruleId, 'syntax-error', ...(opts.alsoEnable ?? [])],
     // Only the rule under test (and syntax errors, which would mean a broken fixture) may report.
-    disableRules: [],
+    disableRules: opts.disable ?? [],
   }).then((result) => ({
     ...result,
     findings: result.findings.filter((f) => f.ruleId === ruleId || f.ruleId === 'syntax-error'),
