@@ -205,6 +205,15 @@ describe('check: output', () => {
     expect((await run(['check', 'db/clean', '--disable-rule', 'nope'])).code).toBe(2);
   });
 
+  it('--root: report paths relative to it; paths and --config stay relative to the working directory', async () => {
+    const r = await run(['check', 'db/dirty', '--root', 'db', '--config', 'warning.json', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.map((f: { path: string; severity: string }) => `${f.path} ${f.severity}`)).toEqual(['dirty/V2__index_status.sql warning']);
+    const missing = await run(['check', 'db/nope', '--root', 'db', '--format', 'json']);
+    expect(JSON.parse(missing.stdout).notifications).toEqual([expect.objectContaining({ id: 'missing-path', path: 'nope' })]);
+  });
+
   it('--disable-rule silences a rule', async () => {
     expect((await run(['check', 'db/dirty', '--disable-rule', 'require-concurrent-index'])).code).toBe(0);
   });

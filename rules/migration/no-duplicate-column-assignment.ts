@@ -78,7 +78,8 @@ export default defineRule({
             );
             return;
           case 'SelectStmt':
-            if (n.intoClause) definitions(ctx, stmt, outputColumns(loc, stmt, strings(n.intoClause.colNames), n), `table ${displayRelation(rangeVarKey(n.intoClause.rel))}`);
+            // Inside PL/pgSQL, SELECT … INTO fills variables, not a new table.
+            if (n.intoClause && !stmt.viaDo) definitions(ctx, stmt, outputColumns(loc, stmt, strings(n.intoClause.colNames), n), `table ${displayRelation(rangeVarKey(n.intoClause.rel))}`);
             return;
           case 'AlterTableStmt':
             alterTable(ctx, stmt);

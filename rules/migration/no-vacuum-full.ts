@@ -2,7 +2,8 @@ import { defineRule } from '../../src/core/rule.js';
 import { describeBlocked, lockSentence } from '../../src/locks/lock-table.js';
 import { displayRelation } from '../../src/rules/helpers.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
-import { isFresh, isVacuumFull } from './table-work.js';
+import { isVacuumFull } from '../../src/sql/ast.js';
+import { isFresh } from './table-work.js';
 
 export default defineRule({
   id: 'no-vacuum-full',

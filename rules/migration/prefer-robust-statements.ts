@@ -106,11 +106,7 @@ export default defineRule({
           ctx.report({
             stmt,
             range: issue.range,
- message: issue.failsAlone && !issue.duplicates
-              ? `\`${issue.what}\` is not guarded against a failed build: it leaves an INVALID index behind, and a second run fails here.`
-              : issue.duplicates
-              ? `\`${issue.what}\` has no name, and the migration is not one transaction: a second run creates a second copy.`
-              : `\`${issue.what}\` has no ${issue.guard}, and the migration is not one transaction: a second run fails here.`,
+            message: messageOf(issue),
             why: issue.failsAlone && !later
               ? issue.failsAlone
               : issue.duplicates
@@ -127,6 +123,12 @@ export default defineRule({
     };
   },
 });
+
+function messageOf(issue: Issue): string {
+  if (issue.duplicates) return `\`${issue.what}\` has no name, and the migration is not one transaction: a second run creates a second copy.`;
+  if (issue.failsAlone) return `\`${issue.what}\` is not guarded against a failed build: it leaves an INVALID index behind, and a second run fails here.`;
+  return `\`${issue.what}\` has no ${issue.guard}, and the migration is not one transaction: a second run fails here.`;
+}
 
 function remedyWithoutGuard(issue: Issue): string {
   return `PostgreSQL has no ${issue.guard} here: drop the object first with \`IF EXISTS\`, or wrap the statement in a \`DO\` block that checks the catalog (or catches \`duplicate_object\`), or make the migration one transaction.`;
@@ -238,7 +240,15 @@ function issuesOf(stmt: SqlStatement, pgVersion: number, dropped: Set<string>): 
       const error = `trigger "${n.trigname}" for relation "${n.relation.relname}" already exists`;
       // CREATE OR REPLACE TRIGGER exists since PostgreSQL 14, and not for constraint triggers.
       if (pgVersion >= 14 && !n.isconstraint) return [orReplace(whole, what, error, stmt)];
-      return [{ range: whole, what, error, guard: '`OR REPLACE`' + (pgVersion >= 14 ? ' for constraint triggers' : ' before PostgreSQL 14') }];
+      return [
+        {
+          range: whole,
+          what,
+          error,
+          guard: '`OR REPLACE`',
+          remedy: `\`CREATE OR REPLACE TRIGGER\` ${pgVersion >= 14 ? 'does not exist for constraint triggers' : 'needs PostgreSQL 14'}: put \`DROP TRIGGER IF EXISTS ${n.trigname} ON ${displayRelation(table)};\` before it, or make the migration one transaction.`,
+        },
+      ];
     }
     case 'CreateEnumStmt':
     case 'CompositeTypeStmt':

@@ -6,7 +6,7 @@
 import type { Catalog, Domain } from '../../src/catalog/catalog.js';
 import type { MigrationContext } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
-import { alterCommands, columnConstraints, columnType, formatType, isVolatileExpression, rangeVarKey, strings, walk, type ColumnType } from '../../src/sql/ast.js';
+import { alterCommands, columnConstraints, columnType, formatType, isVacuumFull, isVolatileExpression, rangeVarKey, strings, walk, type ColumnType } from '../../src/sql/ast.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
 import { displayRelation } from '../../src/rules/helpers.js';
 
@@ -112,14 +112,6 @@ export function timeZoneSetting(stmt: SqlStatement): boolean | 'default' | undef
 }
 
 /** `VACUUM FULL` / `VACUUM (FULL)`, but not `VACUUM (FULL false)`. */
-export function isVacuumFull(node: any): boolean {
-  return (node.options ?? []).some((o: any) => {
-    const d = o.DefElem;
-    if (d?.defname !== 'full') return false;
-    const arg = d.arg?.String?.sval ?? d.arg?.Integer?.ival ?? d.arg?.Boolean?.boolval;
-    return arg === undefined || !['false', 'off', '0', 'no', 0, false].includes(typeof arg === 'string' ? arg.toLowerCase() : arg);
-  });
-}
 
 export type TypeChange =
   | { kind: 'rewrite'; from?: ColumnType; to: ColumnType; reason: string; indexes: string[] }

@@ -73,10 +73,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' }),
       async (args) => {
         const root = path.resolve(io.cwd, args.root ?? '.');
+        // Paths on the command line are relative to the working directory (what the shell completes),
+        // whatever --root says; check() takes them relative to the root.
+        const fromCwd = (p: string) => (path.isAbsolute(p) ? p : path.relative(root, path.resolve(io.cwd, p)) || '.');
         const result = await check({
           root,
-          paths: args.paths,
-          configPath: args.config,
+          paths: args.paths?.map(fromCwd),
+          configPath: args.config === undefined ? undefined : fromCwd(args.config),
           pgVersion: args['pg-version'],
           assumeInTransaction: args['assume-in-transaction'],
           enableRules: args.rule,

@@ -161,17 +161,38 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
   }
 }
 
+/** Session-level timeout values saved while a `SET LOCAL` overrides them inside a transaction. */
+const sessionTimeouts = new WeakMap<MigrationState, { lockTimeout: boolean; statementTimeout: boolean }>();
+
+/** `0`, `'0'`, `'0s'`, `'0ms'`, `'0min'`: PostgreSQL reads all of these as "no timeout". */
+function isZeroDuration(value: any): boolean {
+  if (!value) return false;
+  if (value.ival !== undefined) return (value.ival.ival ?? 0) === 0;
+  const text: string | undefined = value.sval?.sval;
+  return text !== undefined && /^\s*0+(\.0*)?\s*(us|ms|s|min|h|d)?\s*$/i.test(text);
+}
+
 /** Moves the state past a statement: transactions, timeouts, locks held, tables created. */
 function advance(state: MigrationState, stmt: SqlStatement, createdHere: Set<string>): void {
   const n = stmt.node;
   const tx = state.transaction;
   if (stmt.kind === 'CreateStmt' && n.relation) createdHere.add(rangeVarKey(n.relation));
   if (stmt.kind === 'CreateTableAsStmt' && n.into?.rel) createdHere.add(rangeVarKey(n.into.rel));
-  if (stmt.kind === 'VariableSetStmt') {
-    const value = n.args?.[0]?.A_Const;
-    const off = value?.ival?.ival === 0 || value?.sval?.sval === '0' || n.kind === 'VAR_RESET' || n.kind === 'VAR_SET_DEFAULT';
-    if (n.name === 'lock_timeout') state.lockTimeout = !off;
-    if (n.name === 'statement_timeout') state.statementTimeout = !off;
+  if (stmt.kind === 'VariableSetStmt' && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
+    const key = n.name === 'lock_timeout' ? 'lockTimeout' : 'statementTimeout';
+    const on = !(n.kind === 'VAR_RESET' || n.kind === 'VAR_SET_DEFAULT' || isZeroDuration(n.args?.[0]?.A_Const));
+    if (n.is_local) {
+      // SET LOCAL lasts until the transaction ends; outside a transaction it does nothing.
+      if (tx.active) {
+        const saved = sessionTimeouts.get(state) ?? { lockTimeout: state.lockTimeout, statementTimeout: state.statementTimeout };
+        sessionTimeouts.set(state, saved);
+        state[key] = on;
+      }
+    } else {
+      state[key] = on;
+      const saved = sessionTimeouts.get(state);
+      if (saved) saved[key] = on;
+    }
   }
   if (stmt.kind === 'TransactionStmt') {
     switch (n.kind) {
@@ -188,13 +209,20 @@ function advance(state: MigrationState, stmt: SqlStatement, createdHere: Set<str
       case 'TRANS_STMT_COMMIT':
       case 'TRANS_STMT_ROLLBACK':
       case 'TRANS_STMT_COMMIT_PREPARED':
-      case 'TRANS_STMT_PREPARE':
+      case 'TRANS_STMT_PREPARE': {
+        const saved = sessionTimeouts.get(state);
+        if (saved) {
+          state.lockTimeout = saved.lockTimeout;
+          state.statementTimeout = saved.statementTimeout;
+          sessionTimeouts.delete(state);
+        }
         tx.active = false;
         tx.byFramework = false;
         tx.begin = undefined;
         tx.statements = [];
         state.heldLocks = [];
         return;
+      }
       default:
         return;
     }

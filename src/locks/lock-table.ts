@@ -4,7 +4,7 @@
  * the ALTER TABLE, CREATE INDEX, REINDEX, REFRESH MATERIALIZED VIEW, CREATE TRIGGER pages.
  * Messages, docs and rules read this table; nothing else hard-codes a lock mode.
  */
-import { alterCommands, columnConstraints, rangeVarKey, listKey } from '../sql/ast.js';
+import { alterCommands, columnConstraints, isVacuumFull, rangeVarKey, listKey } from '../sql/ast.js';
 import type { SqlStatement } from '../sql/parse.js';
 
 export type LockMode =
@@ -242,8 +242,7 @@ export function locksOf(stmt: SqlStatement, pgVersion: number): LockAcquisition[
         },
       ];
     case 'VacuumStmt': {
-      const options: string[] = (n.options ?? []).map((o: any) => o.DefElem?.defname);
-      const full = options.includes('full');
+      const full = isVacuumFull(n);
       const operation = n.is_vacuumcmd ? (full ? 'VACUUM FULL' : 'VACUUM') : 'ANALYZE';
       return (n.rels ?? []).map((r: any) => ({
         relation: rangeVarKey(r.VacuumRelation?.relation),

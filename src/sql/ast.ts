@@ -162,3 +162,13 @@ export function indexColumns(params: any[] | undefined): string[] {
     return '(expression)';
   });
 }
+
+/** `VACUUM FULL`, `VACUUM (FULL)`, `VACUUM (FULL true)` — but not `VACUUM (FULL false)`. */
+export function isVacuumFull(node: any): boolean {
+  return (node.options ?? []).some((o: any) => {
+    const d = o.DefElem;
+    if (d?.defname !== 'full') return false;
+    const arg = d.arg?.String?.sval ?? d.arg?.Integer?.ival ?? d.arg?.Boolean?.boolval;
+    return arg === undefined || !['false', 'off', '0', 'no', 0, false].includes(typeof arg === 'string' ? arg.toLowerCase() : arg);
+  });
+}

@@ -1,5 +1,6 @@
 /**
- * Fixture cases with inline expectations. A case is a folder of migrations (any framework layout);
+ * Fixture cases with inline expectations. A case is a folder of migrations, run as one plain set unless
+ * fixture.json declares `migrations` (then any framework layout, see docs/frameworks.md);
  * a line that must get a finding ends with a comment `-- expect: <rule-id>[, <rule-id>]` (or `// expect:`
  * in TypeScript). The finding must START on that line. Folders named `valid*` must produce nothing.
  * An optional `fixture.json` in the case folder holds { pgVersion, assumeInTransaction, options, migrations,
