@@ -13,6 +13,7 @@ import { check, ConfigError, type CheckResult } from '../check.js';
 import { CONFIG_FILE, DEFAULT_PG_VERSION } from '../config/config.js';
 import { SEVERITY_RANK } from '../core/finding.js';
 import { helpUri, type Rule } from '../core/rule.js';
+import { applyFixes } from '../fix.js';
 import { reporters } from '../reporters/index.js';
 
 export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
@@ -70,13 +71,16 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           .option('fail-on', { choices: ['error', 'warning', 'note', 'none'] as const, default: 'warning' as const, describe: 'Lowest severity that makes the exit code 1' })
           .option('stdin', { type: 'boolean', default: false, describe: 'Read one SQL migration from standard input' })
           .option('stdin-filename', { type: 'string', describe: 'Name to report for --stdin input', default: 'stdin.sql' })
-          .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' }),
+          .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' })
+          .option('fix', { type: 'boolean', default: false, describe: 'Apply safe autofixes to the files, then report what is left' })
+          .option('fix-unsafe', { type: 'boolean', default: false, describe: 'With --fix: also apply fixes that change behaviour (review the diff)' }),
       async (args) => {
         const root = path.resolve(io.cwd, args.root ?? '.');
         // Paths on the command line are relative to the working directory (what the shell completes),
         // whatever --root says; check() takes them relative to the root.
         const fromCwd = (p: string) => (path.isAbsolute(p) ? p : path.relative(root, path.resolve(io.cwd, p)) || '.');
-        const result = await check({
+        if (args.fix && args.stdin) throw new UsageError('--fix rewrites files and cannot be used with --stdin.');
+        const checkOptions = {
           root,
           paths: args.paths?.map(fromCwd),
           configPath: args.config === undefined ? undefined : fromCwd(args.config),
@@ -85,7 +89,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           enableRules: args.rule,
           disableRules: args['disable-rule'],
           stdin: args.stdin ? { text: await io.readStdin(), filename: args['stdin-filename'] } : undefined,
-        });
+        };
+        let result = await check(checkOptions);
+        if (args.fix) {
+          const outcome = applyFixes(result.findings, args['fix-unsafe']);
+          io.stderr(`plumbline: applied ${outcome.applied} fix${outcome.applied === 1 ? '' : 'es'} in ${outcome.files.length} file${outcome.files.length === 1 ? '' : 's'}${outcome.skipped ? ` (${outcome.skipped} overlapping fix${outcome.skipped === 1 ? '' : 'es'} left for another run)` : ''}.\n`);
+          // Report what is left after the fixes, on the rewritten files.
+          if (outcome.files.length) result = await check(checkOptions);
+        }
         const format = args.format ?? (io.env.GITHUB_ACTIONS === 'true' && reporters.github ? 'github' : 'text');
         const reporter = reporters[format];
         if (!reporter) throw new ConfigError(`The ${format} format is not available in this build.`);
