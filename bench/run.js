@@ -9,7 +9,7 @@
  * children — squawk's npm entry point is a Node shim that spawns the native binary), else by polling
  * VmHWM in /proc for the process tree, else not at all.
  *
- *   node bench/run.js [--runs N] [--rebuild] [--no-native] [--quiet]
+ *   node bench/run.js [--runs N] [--rebuild] [--no-native] [--no-gnu-time] [--quiet]
  *
  * Writes bench/results/latest.json (git-ignored). Needs `npm run build` first (`npm run bench` does it).
  * Works offline: the corpus is generated locally and squawk comes from node_modules.
@@ -86,6 +86,7 @@ function tools() {
 // Measuring one process
 
 function gnuTime() {
+  if (flag('--no-gnu-time')) return undefined;
   for (const candidate of ['/usr/bin/time', '/bin/time']) {
     if (!existsSync(candidate)) continue;
     return candidate;

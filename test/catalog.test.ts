@@ -273,6 +273,22 @@ describe('constraints', () => {
     expect(c.indexes.get('public.orders_customer_id_created_at_key')).toMatchObject({ primary: false, unique: true });
   });
 
+  it('default check constraint names follow PostgreSQL: one column, several, none', () => {
+    const c = replay(`
+      CREATE TABLE prices (
+        low int CHECK (low >= 0),
+        high int,
+        CHECK (high > 0 AND high < 1000000),
+        CHECK (high >= low),
+        CHECK (now() IS NOT NULL)
+      );
+    `);
+    // A taken generated name gets a number, as in PostgreSQL.
+    expect([...c.table('public.prices')!.constraints.keys()]).toEqual(['prices_low_check', 'prices_high_check', 'prices_check', 'prices_check1']);
+    expect(c.table('public.prices')!.constraints.get('prices_high_check')!.columns).toEqual(['high']);
+    expect(c.table('public.prices')!.constraints.get('prices_check')!.columns).toEqual(['high', 'low']);
+  });
+
   it('NOT VALID then VALIDATE CONSTRAINT (foreign key and check)', () => {
     const c = replay(`
       CREATE TABLE customers (id bigint PRIMARY KEY);

@@ -2,7 +2,7 @@ import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import { alterCommands, rangeVarKey, strings } from '../../src/sql/ast.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
-import { located, tokenRangeAt, type LocatedStatement } from '../../src/rules/declared-columns.js';
+import { tokenRangeAt } from '../../src/rules/declared-columns.js';
 import { alterCommandRanges, displayRelation, identToken } from '../../src/rules/helpers.js';
 
 interface Occurrence {
@@ -35,8 +35,7 @@ export default defineRule({
   create(ctx) {
     return {
       '*'(stmt) {
-        const loc = located(stmt);
-        if (!loc) return;
+        const loc = stmt;
         const n = loc.node;
         switch (stmt.kind) {
           case 'UpdateStmt':
@@ -93,7 +92,7 @@ export default defineRule({
 });
 
 /** `ResTarget`s (SET targets, INSERT columns) with their name's range. */
-function targets(loc: LocatedStatement, stmt: SqlStatement, list: any[] | undefined): Occurrence[] {
+function targets(loc: SqlStatement, stmt: SqlStatement, list: any[] | undefined): Occurrence[] {
   return (list ?? [])
     .map((t: any) => t.ResTarget)
     .filter((t: any) => t?.name)
@@ -164,7 +163,7 @@ function definitions(ctx: Ctx, stmt: SqlStatement, list: Occurrence[], what: str
  * alias of each target, else the last name of a column reference or the name of a function call. Targets
  * whose name PostgreSQL would invent (`?column?`, casts, expressions) are left out rather than guessed.
  */
-function outputColumns(loc: LocatedStatement, stmt: SqlStatement, explicit: string[], query: any): Occurrence[] {
+function outputColumns(loc: SqlStatement, stmt: SqlStatement, explicit: string[], query: any): Occurrence[] {
   let select = query?.SelectStmt ?? query;
   while (select && select.op && select.op !== 'SETOP_NONE') select = select.larg;
   const targetsList: any[] = (select?.targetList ?? []).map((t: any) => t.ResTarget).filter(Boolean);

@@ -7,6 +7,7 @@ import {
   maxValueOf,
   narrowKey,
   type DeclaredColumn,
+  typeLocated,
   type NarrowKey,
 } from '../../src/rules/declared-columns.js';
 
@@ -50,7 +51,7 @@ export default defineRule({
               key.reason === 'foreign-key'
                 ? `Declare \`${column.name}\` as \`bigint\`, the type of \`${columnLabel(key.referenced!.table, key.referenced!.column)}\`.`
                 : `Declare \`${column.name}\` as \`${wider}\`${column.identity ? ' (`bigint GENERATED … AS IDENTITY`)' : ''}: a few bytes per row, far cheaper than the migration you would need later.`,
-            fix: column.array
+            fix: column.array || !typeLocated(column)
               ? undefined
               : {
                   description: `Declare \`${column.name}\` as \`${wider}\``,

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { describeBlocked, displayRelation } from '../../src/locks/lock-table.js';
-import { columnLabel, declaredColumns, narrowKey } from '../../src/rules/declared-columns.js';
+import { columnLabel, declaredColumns, narrowKey, typeLocated } from '../../src/rules/declared-columns.js';
 
 export default defineRule({
   id: 'prefer-bigint-over-smallint',
@@ -35,7 +35,9 @@ export default defineRule({
             message: `\`${label}\`${column.kind === 'alter-type' ? ' is changed to' : ' is'} \`smallint\`: it holds at most 32,767.`,
             why: `A larger value makes the INSERT or UPDATE fail with "smallint out of range". Widening the column then takes \`ALTER COLUMN … TYPE\`, a table rewrite under an ACCESS EXCLUSIVE lock that blocks ${describeBlocked('ACCESS EXCLUSIVE')} while it runs; and next to other columns the 2 bytes saved are usually eaten by alignment padding.`,
             remedy: `Declare \`${column.name}\` as \`bigint\` (or \`integer\`). If its range is bounded by nature (a percentage, a day of the month), keep \`smallint\`, add a CHECK that states the bound, and suppress this finding with that reason.`,
-            fix: { description: `Declare \`${column.name}\` as \`bigint\``, safe: false, edits: [{ range: column.typeRange, text: 'bigint' }] },
+            fix: typeLocated(column)
+              ? { description: `Declare \`${column.name}\` as \`bigint\``, safe: false, edits: [{ range: column.typeRange, text: 'bigint' }] }
+              : undefined,
             properties: { table: displayRelation(column.table), column: column.name },
           });
         }

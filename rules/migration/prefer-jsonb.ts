@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { displayRelation } from '../../src/locks/lock-table.js';
-import { columnLabel, declaredColumns, retyped } from '../../src/rules/declared-columns.js';
+import { columnLabel, declaredColumns, retyped, typeLocated } from '../../src/rules/declared-columns.js';
 
 export default defineRule({
   id: 'prefer-jsonb',
@@ -32,7 +32,9 @@ export default defineRule({
             message: `\`${columnLabel(column.table, column.name)}\`${column.kind === 'alter-type' ? ' is changed to' : ' is'} \`${retyped(column, 'json')}\`: PostgreSQL stores it as text and re-parses it on every access.`,
             why: '`json` has no equality operator, so any query that compares whole rows or values including it (`SELECT DISTINCT`, `GROUP BY`, `UNION`) fails with "could not identify an equality operator for type json", and `=` or `IN` with "operator does not exist: json = json"; it has no GIN operator class, so containment queries cannot use an index; and each `->`/`->>` parses the whole document again.',
             remedy: `Declare \`${column.name}\` as \`${replacement}\`. Keep \`json\` only when the exact text matters (for example to verify a webhook signature over the raw body), and suppress this finding with that reason.`,
-            fix: { description: `Declare \`${column.name}\` as \`${replacement}\``, safe: false, edits: [{ range: column.typeRange, text: replacement }] },
+            fix: typeLocated(column)
+              ? { description: `Declare \`${column.name}\` as \`${replacement}\``, safe: false, edits: [{ range: column.typeRange, text: replacement }] }
+              : undefined,
             properties: { table: displayRelation(column.table), column: column.name },
           });
         }

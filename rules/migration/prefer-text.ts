@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { describeBlocked, displayRelation } from '../../src/locks/lock-table.js';
 import { quoteIdent } from '../../src/rules/helpers.js';
-import { columnLabel, declaredColumns, retyped, type DeclaredColumn } from '../../src/rules/declared-columns.js';
+import { columnLabel, declaredColumns, retyped, type DeclaredColumn, typeLocated } from '../../src/rules/declared-columns.js';
 
 export default defineRule({
   id: 'prefer-text',
@@ -39,7 +39,7 @@ export default defineRule({
             why: `Changing the limit later is an \`ALTER COLUMN … TYPE\`: raising it is a catalog change since PostgreSQL 9.2 but still waits for and takes an ACCESS EXCLUSIVE lock, which blocks ${describeBlocked('ACCESS EXCLUSIVE')}; lowering it rewrites the table. \`varchar(n)\` is stored exactly like \`text\`, so the limit buys no space or speed.`,
             remedy: `Declare \`${column.name}\` as \`text\` and, if the limit is a real rule, add it as \`CHECK (char_length(${quoteIdent(column.name)}) <= ${limit})\`: a CHECK can later be replaced with \`ADD CONSTRAINT … NOT VALID\` and \`VALIDATE CONSTRAINT\` without blocking writes.`,
             fix:
-              column.kind === 'alter-type' || column.array
+              column.kind === 'alter-type' || column.array || !typeLocated(column)
                 ? undefined
                 : { description: `Declare \`${column.name}\` as \`${withCheck}\``, safe: false, edits: [{ range: column.typeRange, text: withCheck }] },
             properties: { table: displayRelation(column.table), column: column.name, type: `varchar(${limit})` },

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { displayRelation } from '../../src/locks/lock-table.js';
-import { columnLabel, declaredColumns, retyped } from '../../src/rules/declared-columns.js';
+import { columnLabel, declaredColumns, retyped, typeLocated } from '../../src/rules/declared-columns.js';
 
 export default defineRule({
   id: 'prefer-timestamptz',
@@ -32,7 +32,9 @@ export default defineRule({
             message: `\`${columnLabel(column.table, column.name)}\`${column.kind === 'alter-type' ? ' is changed to' : ' is'} \`${retyped(column, 'timestamp')}\` (without time zone): it stores a wall-clock reading, not an instant.`,
             why: `PostgreSQL drops the offset of the input instead of converting it: '2024-03-01 10:00+02' and '2024-03-01 10:00-06' are stored as the same value although they are eight hours apart. Which instant a row means then depends on the time zone of whoever wrote it, and comparisons with \`now()\` (a timestamptz) go through the session's TimeZone setting.`,
             remedy: `Declare \`${column.name}\` as \`${replacement}\`: same 8 bytes; it stores the instant (in UTC) and shows it in each session's time zone. Keep \`timestamp\` only for true wall-clock values (an opening hour, a local appointment time) and suppress with that reason.`,
-            fix: { description: `Declare \`${column.name}\` as \`${replacement}\``, safe: false, edits: [{ range: column.typeRange, text: replacement }] },
+            fix: typeLocated(column)
+              ? { description: `Declare \`${column.name}\` as \`${replacement}\``, safe: false, edits: [{ range: column.typeRange, text: replacement }] }
+              : undefined,
             properties: { table: displayRelation(column.table), column: column.name },
           });
         }

@@ -311,12 +311,22 @@ export class Catalog {
     let columns: string[] = [];
     if (usingIndex) columns = [...usingIndex.columns];
     else if (type === 'foreign') columns = strings(c.fk_attrs);
-    else if (type === 'check') columns = referencedColumns(c.raw_expr);
+    else if (type === 'check') columns = [...new Set(referencedColumns(c.raw_expr))];
     else if (type === 'exclusion') columns = (c.exclusions ?? []).flatMap((e: any) => indexColumns([e.List?.items?.[0]]));
     else columns = strings(c.keys);
     const suffix = { primary: 'pkey', unique: 'key', foreign: 'fkey', check: 'check', exclusion: 'excl' }[type];
-    const name: string =
-      c.conname ?? usingIndex?.name ?? (type === 'primary' ? `${table.name}_pkey` : `${table.name}_${columns.join('_')}_${suffix}`);
+    // PostgreSQL's default names: `t_pkey`, `t_a_b_key`, `t_a_b_fkey`, `t_a_check` for a check on one
+    // column but `t_check` for a check on several (or none).
+    const nameColumns = type === 'check' && columns.length !== 1 ? [] : columns;
+    let name: string =
+      c.conname ??
+      usingIndex?.name ??
+      (type === 'primary' ? `${table.name}_pkey` : [table.name, ...nameColumns, suffix].join('_'));
+    if (!c.conname && !usingIndex && type !== 'primary') {
+      // A generated name that is taken gets a number, as in PostgreSQL (`t_check`, `t_check1`, …).
+      const base = name;
+      for (let n = 1; table.constraints.has(name); n++) name = `${base}${n}`;
+    }
     const constraint: Constraint = {
       name,
       type,

@@ -2,40 +2,11 @@
  * Columns a statement declares (CREATE TABLE, ALTER TABLE … ADD COLUMN, ALTER COLUMN … TYPE), with the
  * exact file range of each column's name and type, and what makes a column a key (primary key, identity,
  * serial, foreign key). Used by the type-style rules (prefer-bigint-id, prefer-identity, prefer-text…).
- *
- * Node locations in libpg-query's AST are byte offsets into the text that was parsed. The engine parses
- * whole files, so to point at a node of one statement we re-parse the statement's own text (cached) and
- * map its byte offsets to file offsets.
  */
 import type { Catalog, Column } from '../catalog/catalog.js';
 import type { Range } from '../core/source.js';
-import { Utf8Index } from '../core/source.js';
 import { alterCommands, columnConstraints, rangeVarKey, strings, walk } from '../sql/ast.js';
-import { parseSql, type SqlStatement, type SqlToken } from '../sql/parse.js';
-
-export interface LocatedStatement {
-  /** The statement's node, parsed from the statement's own text: its `location`s are relative to it. */
-  node: any;
-  /** File offset of a node `location` (a byte offset into the statement's text). */
-  at(location: number): number;
-}
-
-const locatedCache = new WeakMap<SqlStatement, LocatedStatement | null>();
-
-/** The statement re-parsed on its own, so that node locations map to file offsets. */
-export function located(stmt: SqlStatement): LocatedStatement | undefined {
-  const cached = locatedCache.get(stmt);
-  if (cached !== undefined) return cached ?? undefined;
-  let result: LocatedStatement | null = null;
-  const parsed = parseSql(stmt.text, 0);
-  const own = parsed.statements[0];
-  if (own && own.kind === stmt.kind && parsed.errors.length === 0) {
-    const index = new Utf8Index(stmt.text);
-    result = { node: own.node, at: (location: number) => stmt.range.start + index.toUtf16(location) };
-  }
-  locatedCache.set(stmt, result);
-  return result ?? undefined;
-}
+import type { SqlStatement, SqlToken } from '../sql/parse.js';
 
 /** Index of the token that starts at file offset `offset` (or the first one after it). */
 export function tokenIndexAt(stmt: SqlStatement, offset: number): number {
@@ -156,8 +127,7 @@ export interface DeclaredColumn {
  */
 export function declaredColumns(stmt: SqlStatement, catalog: Catalog): DeclaredColumn[] {
   if (stmt.kind !== 'CreateStmt' && stmt.kind !== 'AlterTableStmt') return [];
-  const loc = located(stmt);
-  if (!loc) return [];
+  const loc = stmt;
   const n = loc.node;
   if (!n.relation) return [];
   const table = rangeVarKey(n.relation);
@@ -350,4 +320,9 @@ export function retyped(column: DeclaredColumn, base: string, keepModifiers = tr
 /** "an integer", "a bigint". */
 export function withArticle(word: string): string {
   return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/** The type's tokens were found, so a fix may replace them. */
+export function typeLocated(column: DeclaredColumn): boolean {
+  return column.typeRange.end > column.typeRange.start;
 }

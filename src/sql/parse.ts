@@ -50,6 +50,8 @@ export interface SqlStatement {
   text: string;
   /** The statement's tokens, comments excluded. Lazily scanned. */
   readonly tokens: SqlToken[];
+  /** File offset of a node's `location` (libpg-query's byte offset into the parsed chunk). */
+  at(location: number): number;
   /** Set when the statement came from the body of a `DO` block. */
   viaDo?: SqlStatement;
 }
@@ -105,11 +107,11 @@ function collect(raw: any[], text: string, base: number, index: Utf8Index, out: 
     let end = index.toUtf16(endByte);
     start = skipTrivia(text, start, end);
     end = trimTrailingComments(text, start, trimEnd(text, start, end));
-    out.push(makeStatement(kind, entry.stmt[kind], text.slice(start, end), { start: base + start, end: base + end }));
+    out.push(makeStatement(kind, entry.stmt[kind], text.slice(start, end), { start: base + start, end: base + end }, (loc) => base + index.toUtf16(loc)));
   }
 }
 
-function makeStatement(kind: string, node: any, text: string, range: Range, viaDo?: SqlStatement): SqlStatement {
+function makeStatement(kind: string, node: any, text: string, range: Range, at: (location: number) => number, viaDo?: SqlStatement): SqlStatement {
   let tokens: SqlToken[] | undefined;
   return {
     kind,
@@ -117,6 +119,7 @@ function makeStatement(kind: string, node: any, text: string, range: Range, viaD
     range,
     text,
     viaDo,
+    at,
     get tokens() {
       tokens ??= scanTokens(text, range.start);
       return tokens;
@@ -323,7 +326,7 @@ function doBlockStatements(doStmt: SqlStatement, errors: SqlSyntaxError[]): SqlS
     cursor = at + query.length;
     const parsed = parseSql(query, bodyStart + at);
     for (const s of parsed.statements) {
-      out.push(makeStatement(s.kind, s.node, s.text, s.range, doStmt));
+      out.push(makeStatement(s.kind, s.node, s.text, s.range, s.at, doStmt));
     }
     errors.push(...parsed.errors);
   }
