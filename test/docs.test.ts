@@ -1,5 +1,6 @@
 /** Docs pages: required sections, generated blocks up to date, and every example executed. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allRules } from '../rules/index.js';
@@ -7,6 +8,26 @@ import { check } from '../src/check.js';
 import { generatedFiles } from '../src/docs/generate.js';
 
 const DOCS = path.resolve(import.meta.dirname, '../docs/rules');
+
+/**
+ * Runs a docs example alone. An example made of several files (an up and its down, two migrations)
+ * marks each with a `-- file: <name>` line; they are written to a temporary folder and discovered like a
+ * real project, so the framework layout (golang-migrate pairs, dbmate sections) applies.
+ */
+async function runExample(ruleId: string, sql: string) {
+  const config = { preset: 'recommended' as const, rules: { [ruleId]: 'error' as const } };
+  const parts = sql.split(/^-- file: (\S+)\n/m);
+  if (parts.length === 1) {
+    return check({ root: DOCS, stdin: { text: sql, filename: `${ruleId}.example.sql` }, config, enableRules: [ruleId] });
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'plumbline-docs-'));
+  try {
+    for (let i = 1; i < parts.length; i += 2) writeFileSync(path.join(dir, parts[i]), parts[i + 1]);
+    return await check({ root: dir, paths: ['.'], config, enableRules: [ruleId] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const REQUIRED = ['## What it flags', '## Why it matters', '## How to fix', '## Examples', '## Known limits'];
 
 describe('docs', () => {
@@ -33,12 +54,7 @@ describe('docs', () => {
       it(`${rule.id}: examples are executed (bad fires, good is silent)`, async () => {
         expect(examples.some((e) => e[1] === 'bad')).toBe(true);
         for (const [, kind, sql] of examples) {
-          const result = await check({
-            root: DOCS,
-            stdin: { text: sql, filename: `${rule.id}.example.sql` },
-            config: { preset: 'recommended', rules: { [rule.id]: 'error' } },
-            enableRules: [rule.id],
-          });
+          const result = await runExample(rule.id, sql);
           const own = result.findings.filter((f) => f.ruleId === rule.id);
           const syntax = result.findings.filter((f) => f.ruleId === 'syntax-error');
           expect(syntax, `${kind} example parses`).toEqual([]);

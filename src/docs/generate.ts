@@ -10,7 +10,12 @@ import { allRules } from '../../rules/index.js';
 import { configSchema } from '../config/config.js';
 import type { Rule } from '../core/rule.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The package root: the nearest folder with a package.json (this file runs from src/ under vitest, from dist/src/ once built). */
+export const ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 const BEGIN = '<!-- begin generated: `npm run docs` rewrites this block from the rule metadata -->';
 const END = '<!-- end generated -->';
 
