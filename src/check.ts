@@ -118,5 +118,13 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   }
   findings.sort(compareFindings);
   notifications.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.id.localeCompare(b.id) || a.message.localeCompare(b.message));
-  return { root, findings, notifications, rules: allRules, enabled, sets, catalogs, pgVersion, fileCount: files.size };
+  // One notice per problem: a file given explicitly and also met while walking its folder is reported once.
+  const seenNotices = new Set<string>();
+  const uniqueNotifications = notifications.filter((n) => {
+    const key = `${n.id}\0${n.path ?? n.message}`;
+    if (seenNotices.has(key)) return false;
+    seenNotices.add(key);
+    return true;
+  });
+  return { root, findings, notifications: uniqueNotifications, rules: allRules, enabled, sets, catalogs, pgVersion, fileCount: files.size };
 }

@@ -77,9 +77,14 @@ export async function collectFiles(options: DiscoverOptions, notifications: Noti
       files.add(absolute);
     } else if (stat?.isDirectory()) {
       walk(absolute, options.root, files, new Set(), notifications);
+    } else if (stat) {
+      notifications.push({ id: 'unreadable-file', level: 'error', path: given, message: `Cannot read \`${given}\`: it is not a regular file or folder.` });
     } else if (picomatch.scan(given).isGlob) {
       let matches: string[] = [];
       try {
+        // tinyglobby treats an unbalanced `{`, `[` or `(` as a literal and matches nothing: a typo that
+        // would silently check nothing. Reject it up front.
+        picomatch.makeRe(given, { strictBrackets: true });
         matches = await glob(given, { cwd: options.root, absolute: true, dot: false, ignore: ['**/node_modules/**'] });
       } catch (error) {
         notifications.push({ id: 'bad-glob', level: 'error', message: `The pattern \`${given}\` is not a valid glob: ${(error as Error).message}.` });
@@ -108,7 +113,7 @@ function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, no
   try {
     real = realpathSync(dir);
   } catch (error) {
-    notifications.push({ id: 'unreadable-file', level: 'warning', path: relativePath(root, dir), message: `Cannot read folder ${relativePath(root, dir)}: ${(error as Error).message}.` });
+    notifications.push({ id: 'unreadable-file', level: 'error', path: relativePath(root, dir), message: `Cannot read folder ${relativePath(root, dir)}: ${(error as Error).message}.` });
     return;
   }
   if (seen.has(real)) return; // a symlink loop, or a folder reached twice
@@ -117,7 +122,7 @@ function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, no
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    notifications.push({ id: 'unreadable-file', level: 'warning', path: relativePath(root, dir), message: `Cannot read folder ${relativePath(root, dir)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.` });
+    notifications.push({ id: 'unreadable-file', level: 'error', path: relativePath(root, dir), message: `Cannot read folder ${relativePath(root, dir)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.` });
     return;
   }
   for (const entry of entries) {
@@ -142,6 +147,9 @@ function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, no
       else if (target.isFile()) out.add(full);
     } else if (entry.isFile()) {
       out.add(full);
+    } else if (entry.name.toLowerCase().endsWith('.sql')) {
+      // A FIFO, socket or device named like a migration: reading it could block forever.
+      notifications.push({ id: 'unreadable-file', level: 'error', path: relativePath(root, full), message: `Cannot read ${relativePath(root, full)}: it is not a regular file.` });
     }
   }
 }

@@ -65,8 +65,20 @@ export interface PgliteOptions {
   cacheDir?: string | false;
 }
 
+/** The installed `@electric-sql/pglite` version (its package.json is not exported: found from the entry point). */
 export function pgliteVersion(): string {
-  return (JSON.parse(readFileSync(require.resolve('@electric-sql/pglite/package.json'), 'utf8')) as { version: string }).version;
+  let dir = path.dirname(require.resolve('@electric-sql/pglite'));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === '@electric-sql/pglite') return pkg.version;
+    } catch {
+      // no package.json here: keep going up
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
 }
 
 function defaultCacheDir(): string | false {
