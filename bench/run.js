@@ -9,7 +9,10 @@
  * children — squawk's npm entry point is a Node shim that spawns the native binary), else by polling
  * VmHWM in /proc for the process tree, else not at all.
  *
- *   node bench/run.js [--runs N] [--rebuild] [--no-native] [--no-gnu-time] [--quiet]
+ *   node bench/run.js [--runs N] [--rebuild] [--no-native] [--no-small] [--no-gnu-time] [--quiet]
+ *
+ * Besides the corpus, the same tools run on the bundled example (examples/shop, 16 files): the
+ * startup-dominated case of a CI job that checks a few changed migrations.
  *
  * Writes bench/results/latest.json (git-ignored). Needs `npm run build` first (`npm run bench` does it).
  * Works offline: the corpus is generated locally and squawk comes from node_modules.
@@ -24,6 +27,7 @@ import { buildCorpus, DEFAULT_OUT, DEFAULT_SEED, GENERATOR_VERSION } from './cor
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
 const CORPUS_REL = path.relative(REPO, DEFAULT_OUT).split(path.sep).join('/');
+const SMALL_REL = 'examples/shop';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -63,22 +67,23 @@ function squawkNative() {
   return bin && existsSync(bin) ? bin : undefined;
 }
 
-function tools() {
+function tools(target = CORPUS_REL) {
   const squawkBin = path.join(REPO, 'node_modules', '.bin', process.platform === 'win32' ? 'squawk.cmd' : 'squawk');
   // squawk takes files or globs, not folders; it expands the quoted glob itself (no argv limit).
-  const squawkArgs = ['--reporter', 'json', `${CORPUS_REL}/**/*.sql`];
+  const squawkArgs = ['--reporter', 'json', `${target}/**/*.sql`];
   const list = [
     {
       id: 'plumbline',
       label: 'plumbline',
+      target,
       cmd: process.execPath,
-      args: ['bin/plumbline.js', 'check', CORPUS_REL, '--format', 'json', '--output', os.devNull, '--fail-on', 'none'],
+      args: ['bin/plumbline.js', 'check', target, '--format', 'json', '--output', os.devNull, '--fail-on', 'none'],
       okCodes: [0],
     },
-    { id: 'squawk', label: 'squawk (npm bin)', cmd: squawkBin, args: squawkArgs, okCodes: [0, 1] },
+    { id: 'squawk', label: 'squawk (npm bin)', target, cmd: squawkBin, args: squawkArgs, okCodes: [0, 1] },
   ];
   const native = squawkNative();
-  if (native && !flag('--no-native')) list.push({ id: 'squawk-native', label: 'squawk (native binary)', cmd: native, args: squawkArgs, okCodes: [0, 1], extra: true });
+  if (native && !flag('--no-native')) list.push({ id: 'squawk-native', label: 'squawk (native binary)', target, cmd: native, args: squawkArgs, okCodes: [0, 1], extra: true });
   return list;
 }
 
@@ -193,6 +198,23 @@ async function sanity(list, manifest) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Timed runs: one untimed warm-up each (page cache), then ABBA-alternating cold processes.
+
+async function measure(list, runs) {
+  for (const tool of list) await runOnce(tool);
+  const samples = Object.fromEntries(list.map((t) => [t.id, []]));
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? list : [...list].reverse();
+    for (const tool of order) {
+      const r = await runOnce(tool);
+      samples[tool.id].push(r);
+      log(`  run ${i + 1}/${runs} ${tool.label.padEnd(24)} ${tool.target.padEnd(14)} ${Math.round(r.ms)} ms${r.rssKb ? `, ${(r.rssKb / 1024).toFixed(1)} MB` : ''}`);
+    }
+  }
+  return Object.fromEntries(list.map((t) => [t.id, summarize(samples[t.id])]));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Statistics and output
 
 const median = (xs) => {
@@ -253,21 +275,12 @@ async function main() {
   log(`  plumbline: ${coverage.plumbline.filesChecked} files checked, ${coverage.plumbline.findings} findings`);
   log(`  squawk:    ${coverage.squawk.issues} issues in ${coverage.squawk.filesWithIssues} files`);
 
-  // Warm-up (not timed): page cache, node's compile cache.
-  for (const tool of list) await runOnce(tool);
-
-  const samples = Object.fromEntries(list.map((t) => [t.id, []]));
-  for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 === 0 ? list : [...list].reverse();
-    for (const tool of order) {
-      const r = await runOnce(tool);
-      samples[tool.id].push(r);
-      log(`  run ${i + 1}/${RUNS} ${tool.label.padEnd(24)} ${Math.round(r.ms)} ms${r.rssKb ? `, ${(r.rssKb / 1024).toFixed(1)} MB` : ''}`);
-    }
-  }
+  const stats = await measure(list, RUNS);
+  // The common CI case is a handful of files: startup dominates. The bundled example (16 files).
+  const smallList = flag('--no-small') ? [] : tools(SMALL_REL);
+  const small = smallList.length ? await measure(smallList, RUNS) : undefined;
   rmSync(tmpDir, { recursive: true, force: true });
 
-  const stats = Object.fromEntries(list.map((t) => [t.id, summarize(samples[t.id])]));
   const ratio = stats.plumbline.medianMs / stats.squawk.medianMs;
   const ratioNative = stats['squawk-native'] ? stats.plumbline.medianMs / stats['squawk-native'].medianMs : undefined;
   const rows = [['tool', 'median ms', 'min ms', 'max ms', 'CPU ms (user+sys, median)', 'peak RSS MB']];
@@ -276,6 +289,11 @@ async function main() {
     rows.push([t.label, s.medianMs, s.minMs, s.maxMs, s.medianCpuMs ?? 'n/a', s.peakRssMb ?? 'n/a']);
   }
   const cpuRatio = stats.plumbline.medianCpuMs && stats.squawk.medianCpuMs ? stats.plumbline.medianCpuMs / stats.squawk.medianCpuMs : undefined;
+  const smallRows = [['tool', 'median ms', 'min ms', 'max ms', 'CPU ms (user+sys, median)', 'peak RSS MB']];
+  for (const t of smallList) {
+    const s = small[t.id];
+    smallRows.push([t.label, s.medianMs, s.minMs, s.maxMs, s.medianCpuMs ?? 'n/a', s.peakRssMb ?? 'n/a']);
+  }
   const m = machine();
   const lines = [
     '',
@@ -287,7 +305,17 @@ async function main() {
     `Ratio plumbline / squawk (median wall time): ${ratio.toFixed(2)}x  (target: <= 1.00x)`,
     ...(ratioNative ? [`Ratio plumbline / squawk native binary, without the npm shim: ${ratioNative.toFixed(2)}x`] : []),
     ...(cpuRatio ? [`Ratio plumbline / squawk (median CPU time): ${cpuRatio.toFixed(2)}x`] : []),
-    ...(m.loadAverage[0] > m.cores * 0.5 ? [`Note: load average ${m.loadAverage.join(' ')} on ${m.cores} cores: other work competed for the CPU; wall times are noisy.`] : []),
+    ...(small
+      ? [
+          '',
+          `Small input: ${SMALL_REL} (startup-dominated, like CI on a few changed files)`,
+          '',
+          table(smallRows),
+          '',
+          `Ratio plumbline / squawk on the small input (median wall time): ${(small.plumbline.medianMs / small.squawk.medianMs).toFixed(2)}x`,
+        ]
+      : []),
+    ...(m.loadAverage[0] > m.cores + 0.5 ? [`Note: load average ${m.loadAverage.join(' ')} on ${m.cores} cores: other work competed for the CPU; wall times are noisy.`] : []),
     '',
   ];
   console.log(lines.join('\n'));
@@ -298,12 +326,13 @@ async function main() {
     versions: { plumbline: plumblineVersion, squawk: squawkVersion },
     corpus: manifest,
     rssMethod: timeBin ? 'gnu-time' : process.platform === 'linux' ? 'proc-vmhwm-poll' : 'none',
-    commands: Object.fromEntries(list.map((t) => [t.id, [path.relative(REPO, t.cmd) || t.cmd, ...t.args].join(' ')])),
+    commands: Object.fromEntries(list.map((t) => [t.id, [t.cmd === process.execPath ? 'node' : path.relative(REPO, t.cmd), ...t.args].join(' ')])),
     coverage,
     results: stats,
     ratio: Math.round(ratio * 1000) / 1000,
     ratioNative: ratioNative === undefined ? null : Math.round(ratioNative * 1000) / 1000,
     ratioCpu: cpuRatio === undefined ? null : Math.round(cpuRatio * 1000) / 1000,
+    small: small ? { target: SMALL_REL, results: small, ratio: Math.round((small.plumbline.medianMs / small.squawk.medianMs) * 1000) / 1000 } : null,
   };
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
   writeFileSync(path.join(HERE, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,6 +1,7 @@
 /** The registry: every rule Plumbline knows, in a stable order (family, then id). */
 import type { Rule } from '../src/core/rule.js';
 import invalidSuppression from './engine/invalid-suppression.js';
+import replayError from './engine/replay-error.js';
 import syntaxError from './engine/syntax-error.js';
 import unusedSuppression from './engine/unused-suppression.js';
 import { lockRules } from './migration/locks.js';
@@ -15,6 +16,7 @@ export const allRules: Rule[] = [
   syntaxError,
   invalidSuppression,
   unusedSuppression,
+  replayError,
   ...lockRules,
   ...availabilityRules,
   ...oneWayRules,

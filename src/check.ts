@@ -10,6 +10,7 @@ import { decode } from './io/read.js';
 import { discover } from './migrations/discover.js';
 import type { MigrationSet } from './migrations/model.js';
 import { loadParser } from './sql/parse.js';
+import type { ReplayOptions, ReplayRun, ReplaySummary } from './replay/run.js';
 
 export interface CheckOptions {
   /** Analysis root; paths in reports are relative to it. Defaults to the working directory. */
@@ -24,6 +25,11 @@ export interface CheckOptions {
   disableRules?: string[];
   /** Lint this text instead of files (`--stdin`), reported under `filename`. */
   stdin?: { text: string; filename: string };
+  /**
+   * After the static checks, apply each set's up-migrations to PostgreSQL (PGlite unless
+   * `databaseUrl` is given): failures become `replay-error` findings. Loaded only when asked for.
+   */
+  replay?: boolean | ReplayOptions;
 }
 
 export interface CheckResult {
@@ -38,6 +44,8 @@ export interface CheckResult {
   pgVersion: number;
   /** Number of files analysed. */
   fileCount: number;
+  /** What `replay` observed, when it ran. */
+  replay?: ReplaySummary;
 }
 
 export { ConfigError };
@@ -45,7 +53,10 @@ export { ConfigError };
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const root = path.resolve(options.root ?? process.cwd());
   const config = options.config ?? loadConfig(root, options.configPath, allRules).config;
-  const enabled = resolveRules(allRules, config, { enable: options.enableRules, disable: options.disableRules });
+  // replay-error can only fire when replaying: off otherwise, so a suppression naming it is not "unused".
+  const enabled = resolveRules(allRules, config, { enable: options.enableRules, disable: options.disableRules }).filter(
+    (r) => options.replay || r.rule.id !== 'replay-error',
+  );
   const pgVersion = options.pgVersion ?? config.pgVersion ?? DEFAULT_PG_VERSION;
   if (!Number.isInteger(pgVersion) || pgVersion < 11 || pgVersion > 19) {
     throw new ConfigError(`--pg-version must be a PostgreSQL major version from 11 to 19, not ${pgVersion}.`);
@@ -99,15 +110,27 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const findings: Finding[] = [];
   const catalogs: Catalog[] = [];
   const files = new Set<string>();
-  for (const set of sets) {
-    const result = analyzeMigrationSet(set, { pgVersion, rules: enabled, allRules });
-    findings.push(...result.findings);
-    catalogs.push(result.catalog);
-    for (const m of set.migrations) {
-      files.add(m.up.file.relPath);
-      if (m.down) files.add(m.down.file.relPath);
-    }
+  let replay: ReplayRun | undefined;
+  if (options.replay && sets.length > 0) {
+    const { ReplayRun } = await import('./replay/run.js');
+    replay = await ReplayRun.start(options.replay === true ? {} : options.replay, notifications);
   }
+  try {
+    for (const set of sets) {
+      const external = replay ? await replay.replay(set) : undefined;
+      const result = analyzeMigrationSet(set, { pgVersion, rules: enabled, allRules, external });
+      findings.push(...result.findings);
+      catalogs.push(result.catalog);
+      for (const m of set.migrations) {
+        files.add(m.up.file.relPath);
+        if (m.down) files.add(m.down.file.relPath);
+      }
+    }
+  } catch (error) {
+    await replay?.close();
+    throw error;
+  }
+  const replaySummary = replay ? await replay.finish(findings) : undefined;
   if (!options.stdin && files.size === 0 && notifications.length === 0) {
     const given = options.paths?.length ? options.paths : config.paths?.length ? config.paths : ['.'];
     notifications.push({
@@ -126,5 +149,16 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     seenNotices.add(key);
     return true;
   });
-  return { root, findings, notifications: uniqueNotifications, rules: allRules, enabled, sets, catalogs, pgVersion, fileCount: files.size };
+  return {
+    root,
+    findings,
+    notifications: uniqueNotifications,
+    rules: allRules,
+    enabled,
+    sets,
+    catalogs,
+    pgVersion,
+    fileCount: files.size,
+    ...(replaySummary ? { replay: replaySummary } : {}),
+  };
 }

@@ -29,7 +29,9 @@ export default defineRule({
     return {
       '*'(stmt) {
         const defined = definedNames(stmt);
-        if (defined.length === 0) return;
+        // The parser already truncated long names to 63 bytes: only a name that long can have been cut,
+        // and only then is the token scan (the costly part) needed.
+        if (!defined.some((d) => Buffer.byteLength(d.name, 'utf8') > MAX_BYTES - 4)) return;
         // How many definitions carry each (truncated) name: that many long tokens spelling it are definitions,
         // in order; later tokens with the same name are references (`CREATE INDEX … ON <table>`).
         const wanted = new Map<string, number>();

@@ -12,20 +12,23 @@ import { alterCommandRanges, keyword, transactionCause } from '../../src/rules/h
  */
 function concurrentOperation(stmt: SqlStatement): { operation: string; range?: Range } | undefined {
   const n = stmt.node;
-  const concurrently = keyword(stmt, 'CONCURRENTLY');
-  const at = concurrently ? { start: concurrently.start, end: concurrently.end } : undefined;
+  // The AST says whether the statement is concurrent; tokens (a scan) are read only to point at the keyword.
+  const at = (): Range | undefined => {
+    const concurrently = keyword(stmt, 'CONCURRENTLY');
+    return concurrently ? { start: concurrently.start, end: concurrently.end } : undefined;
+  };
   switch (stmt.kind) {
     case 'IndexStmt':
-      return n.concurrent ? { operation: 'CREATE INDEX CONCURRENTLY', range: at } : undefined;
+      return n.concurrent ? { operation: 'CREATE INDEX CONCURRENTLY', range: at() } : undefined;
     case 'DropStmt':
-      return n.removeType === 'OBJECT_INDEX' && n.concurrent ? { operation: 'DROP INDEX CONCURRENTLY', range: at } : undefined;
+      return n.removeType === 'OBJECT_INDEX' && n.concurrent ? { operation: 'DROP INDEX CONCURRENTLY', range: at() } : undefined;
     case 'ReindexStmt':
-      return (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently') ? { operation: 'REINDEX CONCURRENTLY', range: at } : undefined;
+      return (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently') ? { operation: 'REINDEX CONCURRENTLY', range: at() } : undefined;
     case 'AlterTableStmt': {
       const cmds = alterCommands(n);
       const i = cmds.findIndex((c) => c.subtype === 'AT_DetachPartition' && c.def?.PartitionCmd?.concurrent);
       if (i < 0) return undefined;
-      return { operation: 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY', range: alterCommandRanges(stmt, cmds.length)[i] ?? at };
+      return { operation: 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY', range: alterCommandRanges(stmt, cmds.length)[i] ?? at() };
     }
     default:
       return undefined;

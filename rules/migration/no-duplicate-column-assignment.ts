@@ -61,7 +61,7 @@ export default defineRule({
           case 'CreateStmt': {
             const cols: Occurrence[] = (n.tableElts ?? [])
               .filter((e: any) => e.ColumnDef?.colname)
-              .map((e: any) => ({ name: e.ColumnDef.colname, range: tokenRangeAt(stmt, loc.at(e.ColumnDef.location)), partial: false }));
+              .map((e: any) => occurrence(e.ColumnDef.colname, false, () => tokenRangeAt(stmt, loc.at(e.ColumnDef.location))));
             definitions(ctx, stmt, cols, `table ${displayRelation(rangeVarKey(n.relation))}`);
             return;
           }
@@ -91,12 +91,28 @@ export default defineRule({
   },
 });
 
+/**
+ * An occurrence whose range (a token scan, the costly part) is computed only when a duplicate is
+ * reported: almost every statement has none.
+ */
+function occurrence(name: string, partial: boolean, range: () => Range): Occurrence {
+  let cached: Range | undefined;
+  return {
+    name,
+    partial,
+    get range() {
+      cached ??= range();
+      return cached;
+    },
+  };
+}
+
 /** `ResTarget`s (SET targets, INSERT columns) with their name's range. */
 function targets(loc: SqlStatement, stmt: SqlStatement, list: any[] | undefined): Occurrence[] {
   return (list ?? [])
     .map((t: any) => t.ResTarget)
     .filter((t: any) => t?.name)
-    .map((t: any) => ({ name: t.name, range: tokenRangeAt(stmt, loc.at(t.location)), partial: (t.indirection ?? []).length > 0 }));
+    .map((t: any) => occurrence(t.name, (t.indirection ?? []).length > 0, () => tokenRangeAt(stmt, loc.at(t.location))));
 }
 
 /** Groups occurrences by name: the names given more than once (not only as parts, `a[1]`, `a[2]`). */
@@ -184,9 +200,13 @@ function outputColumns(loc: SqlStatement, stmt: SqlStatement, explicit: string[]
     if (!name && t.val?.FuncCall) name = strings(t.val.FuncCall.funcname).pop();
     if (!name) return;
     const start = loc.at(t.location);
-    // Point at the alias when there is one (`2 AS total`), else at the start of the expression.
-    const alias = t.name ? identToken(stmt, t.name, start - 1) : undefined;
-    out.push({ name, range: alias ? { start: alias.start, end: alias.end } : tokenRangeAt(stmt, start), partial: false });
+    out.push(
+      occurrence(name, false, () => {
+        // Point at the alias when there is one (`2 AS total`), else at the start of the expression.
+        const alias = t.name ? identToken(stmt, t.name, start - 1) : undefined;
+        return alias ? { start: alias.start, end: alias.end } : tokenRangeAt(stmt, start);
+      }),
+    );
   });
   return out;
 }
@@ -196,6 +216,8 @@ function alterTable(ctx: Ctx, stmt: SqlStatement): void {
   const n = stmt.node;
   if (!n.relation) return;
   const cmds = alterCommands(n);
+  // A clash needs two sub-commands: the sub-command ranges (a token scan) are computed only then.
+  if (cmds.length < 2) return;
   const ranges = alterCommandRanges(stmt, cmds.length);
   const table = displayRelation(rangeVarKey(n.relation));
   const seen = new Map<string, { cmd: any; range: Range }>();

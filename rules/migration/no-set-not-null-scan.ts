@@ -1,3 +1,4 @@
+import type { Range } from '../../src/core/source.js';
 import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
@@ -81,7 +82,8 @@ export default defineRule({
         if (ctx.isNewTable(key)) return;
         const table = ctx.state.catalog.table(key);
         const cmds = alterCommands(n);
-        const ranges = alterCommandRanges(stmt, cmds.length);
+        let ranges: Array<Range | undefined> | undefined; // a token scan: only when reporting
+        const rangeOf = (i: number) => (ranges ??= alterCommandRanges(stmt, cmds.length))[i];
         const lock = ctx.state.locks.find((l) => l.relation === key) ?? ctx.state.locks[0];
         if (!lock) return;
         const tableSql = [rangeVarName(n.relation).schema, rangeVarName(n.relation).name].filter(Boolean).map((s) => quoteIdent(s as string)).join('.');
@@ -130,7 +132,7 @@ export default defineRule({
           }
           ctx.report({
             stmt,
-            range: ranges[i],
+            range: rangeOf(i),
             message: `\`${form}\` on \`${displayRelation(key)}.${column}\` scans the whole existing table to check for NULLs.`,
             why:
               lockSentence(lock, 'while every row is read') +

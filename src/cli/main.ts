@@ -71,6 +71,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           .option('fail-on', { choices: ['error', 'warning', 'note', 'none'] as const, default: 'warning' as const, describe: 'Lowest severity that makes the exit code 1' })
           .option('stdin', { type: 'boolean', default: false, describe: 'Read one SQL migration from standard input' })
           .option('stdin-filename', { type: 'string', describe: 'Name to report for --stdin input', default: 'stdin.sql' })
+          .option('replay', {
+            type: 'boolean',
+            default: false,
+            describe: 'Also apply the migrations to an embedded PostgreSQL (PGlite) and report statements that fail (docs/replay.md)',
+          })
           .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' })
           .option('fix', { type: 'boolean', default: false, describe: 'Apply safe autofixes to the files, then report what is left' })
           .option('fix-unsafe', { type: 'boolean', default: false, describe: 'With --fix: also apply fixes that change behaviour (review the diff)' }),
@@ -89,6 +94,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           enableRules: args.rule,
           disableRules: args['disable-rule'],
           stdin: args.stdin ? { text: await io.readStdin(), filename: args['stdin-filename'] } : undefined,
+          replay: args.replay,
         };
         let result = await check(checkOptions);
         if (args.fix) {

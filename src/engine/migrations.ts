@@ -33,6 +33,11 @@ export interface EngineOptions {
   rules: ResolvedRule[];
   /** Every known rule (enabled or not): suppressions naming a disabled rule are not "unknown". */
   allRules: Rule[];
+  /**
+   * Findings made outside the engine about statements of a script (replay's `replay-error`): reported
+   * with the script's findings, so that severity, enabling and suppression comments apply to them too.
+   */
+  external?: Map<MigrationScript, Array<{ ruleId: string; input: ReportInput }>>;
 }
 
 export interface SetResult {
@@ -67,8 +72,10 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
 
   for (const migration of set.migrations) {
     runScript(set, migration, migration.up, 'up', catalog);
-    // The down runs against a copy of the schema after up: it must not leak into the replay.
-    if (migration.down) runScript(set, migration, migration.down, 'down', catalog.clone());
+    // The down is read against the schema after up, without applying its own statements: they must not
+    // leak into the replay, and copying the whole catalog for every down (hundreds in a large repo) cost
+    // more than the rules that read it on a down need (they judge each statement on its own).
+    if (migration.down) runScript(set, migration, migration.down, 'down', catalog);
   }
 
   for (const resolved of options.rules) {
@@ -130,27 +137,37 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
         direction,
         file,
         state,
-        isNewTable: (key) => createdHere.has(key) && catalog.tables.has(key),
+        isNewTable: (key) => createdHere.has(key) && (direction === 'down' || catalog.tables.has(key)),
         parse: parseScript,
         report: (input) => emit(rule.id, input),
       };
       listeners.push({ id: rule.id, on: rule.create(ctx) });
     }
 
+    // One traversal: each statement goes only to the listeners of its node kind (and the `*` ones), in rule order.
+    const byKind = new Map<string, Array<(stmt: SqlStatement) => void>>();
+    for (const { on } of listeners) {
+      for (const [key, handler] of Object.entries(on)) {
+        if (key === 'Migration:exit' || typeof handler !== 'function') continue;
+        const list = byKind.get(key) ?? [];
+        list.push(handler as (stmt: SqlStatement) => void);
+        byKind.set(key, list);
+      }
+    }
+    const everyStatement = byKind.get('*') ?? [];
     const origin = (stmt: SqlStatement): Origin => ({ migrationId: migration.id, file, range: stmt.range });
     parsed.statements.forEach((stmt, index) => {
       state.index = index;
       state.locks = locksOf(stmt, options.pgVersion);
-      for (const { on } of listeners) {
-        (on[stmt.kind] as ((s: SqlStatement) => void) | undefined)?.(stmt);
-        on['*']?.(stmt);
-      }
+      for (const handler of byKind.get(stmt.kind) ?? []) handler(stmt);
+      for (const handler of everyStatement) handler(stmt);
       advance(state, stmt, createdHere);
-      catalog.apply(stmt, origin(stmt));
+      if (direction === 'up') catalog.apply(stmt, origin(stmt));
     });
     state.index = parsed.statements.length;
     state.locks = [];
     for (const { on } of listeners) on['Migration:exit']?.();
+    for (const { ruleId, input } of options.external?.get(script) ?? []) emit(ruleId, input);
 
     // Suppressions that silence the suppression rules themselves are judged last, once every other
     // suppression has had its chance to report (and so to use them).

@@ -83,7 +83,34 @@ export interface LockAcquisition {
   operation: string;
 }
 
-/** `ALTER TABLE` sub-commands that take less than ACCESS EXCLUSIVE. */
+/**
+ * Storage parameters whose change takes ACCESS EXCLUSIVE; every other built-in one (fillfactor, toast.*,
+ * autovacuum_*, parallel_workers, vacuum_*, deduplicate_items…) takes SHARE UPDATE EXCLUSIVE. PostgreSQL
+ * gives each parameter its own lock level (src/backend/access/common/reloptions.c: "anything that affects
+ * the results obtained from a SELECT must be protected by AccessExclusiveLock"); the ALTER TABLE page lists
+ * the SHARE UPDATE EXCLUSIVE ones: https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-STORAGE-PARAMETER
+ * Checked against the locks PostgreSQL takes by test/lock-table.test.ts.
+ */
+const ACCESS_EXCLUSIVE_RELOPTIONS = new Set([
+  'user_catalog_table', // tables
+  'security_barrier', // views
+  'security_invoker',
+  'check_option',
+  'fastupdate', // GIN indexes
+  'gin_pending_list_limit',
+  'buffering', // GiST indexes
+  'pages_per_range', // BRIN indexes
+  'autosummarize',
+]);
+
+function relOptionsLock(cmd: any): LockMode {
+  const items: any[] = cmd.def?.List?.items ?? [];
+  const names = items.map((i) => i.DefElem?.defname as string | undefined);
+  // A parameter PostgreSQL does not know (an extension's) is rejected or takes its own level: assume the worst.
+  return names.some((n) => n === undefined || ACCESS_EXCLUSIVE_RELOPTIONS.has(n)) ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
+}
+
+/** `ALTER TABLE` (and `ALTER INDEX`) sub-commands that take less than ACCESS EXCLUSIVE. */
 function alterCommandLock(cmd: any, pgVersion: number): LockMode {
   switch (cmd.subtype) {
     case 'AT_SetStatistics':
@@ -91,10 +118,10 @@ function alterCommandLock(cmd: any, pgVersion: number): LockMode {
     case 'AT_ResetOptions':
     case 'AT_ClusterOn':
     case 'AT_DropCluster':
+      return 'SHARE UPDATE EXCLUSIVE';
     case 'AT_SetRelOptions':
     case 'AT_ResetRelOptions':
-      // Storage parameters: most take SHARE UPDATE EXCLUSIVE (PG ≥ 10); fillfactor, toast and autovacuum do.
-      return 'SHARE UPDATE EXCLUSIVE';
+      return relOptionsLock(cmd);
     case 'AT_ValidateConstraint':
       return 'SHARE UPDATE EXCLUSIVE';
     case 'AT_EnableTrig':
@@ -137,6 +164,8 @@ const ALTER_WORDS: Record<string, string> = {
   AT_SetUnLogged: 'SET UNLOGGED',
   AT_AddIdentity: 'ADD GENERATED … AS IDENTITY',
   AT_SetStatistics: 'SET STATISTICS',
+  AT_SetRelOptions: 'SET (storage parameters)',
+  AT_ResetRelOptions: 'RESET (storage parameters)',
 };
 
 export function alterCommandWords(cmd: any): string {
@@ -161,7 +190,10 @@ export function locksOf(stmt: SqlStatement, pgVersion: number): LockAcquisition[
     case 'AlterTableStmt': {
       if (n.objtype !== 'OBJECT_TABLE' && n.objtype !== 'OBJECT_MATVIEW' && n.objtype !== undefined) {
         if (n.objtype === 'OBJECT_INDEX') {
-          return [{ relation: rangeVarKey(n.relation), mode: 'SHARE UPDATE EXCLUSIVE', operation: 'ALTER INDEX' }];
+          // Per sub-command, as for tables: SET STATISTICS and most storage parameters take SHARE UPDATE
+          // EXCLUSIVE, SET TABLESPACE and the GIN/GiST/BRIN parameters ACCESS EXCLUSIVE (see relOptionsLock).
+          const mode = strongest(alterCommands(n).map((cmd) => alterCommandLock(cmd, pgVersion))) ?? 'SHARE UPDATE EXCLUSIVE';
+          return [{ relation: rangeVarKey(n.relation), mode, operation: 'ALTER INDEX' }];
         }
         return [];
       }
@@ -212,13 +244,18 @@ export function locksOf(stmt: SqlStatement, pgVersion: number): LockAcquisition[
         OBJECT_VIEW: 'DROP VIEW',
         OBJECT_MATVIEW: 'DROP MATERIALIZED VIEW',
         OBJECT_TRIGGER: 'DROP TRIGGER',
+        // Removing a policy or a rule locks its table ACCESS EXCLUSIVE, as creating one does
+        // (src/backend/commands/policy.c RemovePolicyById, src/backend/rewrite/rewriteRemove.c).
+        OBJECT_POLICY: 'DROP POLICY',
+        OBJECT_RULE: 'DROP RULE',
       };
       const operation = kinds[n.removeType];
       if (!operation) return [];
+      const onTable = n.removeType === 'OBJECT_TRIGGER' || n.removeType === 'OBJECT_POLICY' || n.removeType === 'OBJECT_RULE';
       return (n.objects ?? []).map((obj: any) => {
         const items = obj.List?.items ?? [];
-        // DROP TRIGGER's object list is [schema?, table, trigger]: the table is locked.
-        const key = n.removeType === 'OBJECT_TRIGGER' ? listKey(items.slice(0, -1)) : listKey(items);
+        // DROP TRIGGER / POLICY / RULE name [schema?, table, name]: the table is locked.
+        const key = onTable ? listKey(items.slice(0, -1)) : listKey(items);
         return { relation: key, mode: concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', operation };
       });
     }
@@ -273,6 +310,26 @@ export function locksOf(stmt: SqlStatement, pgVersion: number): LockAcquisition[
       const mode = modes[(n.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
       return (n.relations ?? []).map((r: any) => ({ relation: rangeVarKey(r.RangeVar), mode, operation: 'LOCK TABLE' }));
     }
+    case 'AlterObjectSchemaStmt':
+      // ALTER TABLE … SET SCHEMA is not one of the sub-commands ALTER TABLE documents as weaker, so it
+      // takes ACCESS EXCLUSIVE (https://www.postgresql.org/docs/current/sql-altertable.html, "Description").
+      if (!n.relation || !['OBJECT_TABLE', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(n.objectType)) return [];
+      return [{ relation: rangeVarKey(n.relation), mode: 'ACCESS EXCLUSIVE', operation: 'ALTER TABLE … SET SCHEMA' }];
+    case 'CommentStmt': {
+      // COMMENT ON a relation or one of its columns or constraints takes SHARE UPDATE EXCLUSIVE on the
+      // relation (src/backend/commands/comment.c: get_object_address(…, ShareUpdateExclusiveLock)).
+      const items = n.object?.List?.items;
+      if (!items) return [];
+      const whole = ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_MATVIEW', 'OBJECT_VIEW', 'OBJECT_FOREIGN_TABLE'].includes(n.objtype);
+      const part = ['OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT'].includes(n.objtype);
+      if (!whole && !part) return [];
+      return [{ relation: listKey(part ? items.slice(0, -1) : items), mode: 'SHARE UPDATE EXCLUSIVE', operation: 'COMMENT ON' }];
+    }
+    case 'CreateStatsStmt':
+      // CREATE STATISTICS takes SHARE UPDATE EXCLUSIVE on its table (src/backend/commands/statscmds.c).
+      return (n.relations ?? [])
+        .filter((r: any) => r.RangeVar)
+        .map((r: any) => ({ relation: rangeVarKey(r.RangeVar), mode: 'SHARE UPDATE EXCLUSIVE', operation: 'CREATE STATISTICS' }));
     case 'UpdateStmt':
     case 'DeleteStmt':
     case 'InsertStmt':

@@ -163,6 +163,8 @@ export interface PostgresOptions {
 /**
  * Connects to a real server with `url` (its database is only used to create and drop the throwaway
  * one), creates `plumbline_replay_<random>`, and returns a session on it. `close()` drops it.
+ * Roles are server-wide: `reset()` and `close()` drop every role that did not exist when the session
+ * opened, so use a server (or cluster) of your own, where nobody else creates roles meanwhile.
  */
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<ReplayDatabase> {
   const started = performance.now();
@@ -172,8 +174,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const statementTimeout = options.statementTimeoutMs ?? 60_000;
   const lockTimeout = options.lockTimeoutMs ?? 10_000;
   const config = (database?: string) => ({
-    connectionString: url,
-    ...(database ? { database } : {}),
+    // node-postgres lets the connection string win over a separate `database`: put it in the URL.
+    connectionString: database ? withDatabase(url, database) : url,
     connectionTimeoutMillis: connectTimeout,
     statement_timeout: statementTimeout,
     lock_timeout: lockTimeout,
@@ -215,12 +217,29 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       await s.end().catch(() => undefined);
       try {
         await admin.query(num >= 130000 ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${name}`);
+        // Roles are shared by every database of the server: drop the ones the replay created (the
+        // migrations' CREATE ROLE, the roles replay assumed). Their objects went with the database.
+        for (const { rolname } of (await admin.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows) {
+          if (baseline.has(rolname)) continue;
+          await admin.query(`DROP ROLE IF EXISTS "${rolname.replace(/"/g, '""')}"`).catch(() => undefined);
+        }
       } finally {
         await admin.end().catch(() => undefined);
       }
     },
   };
   return handle;
+}
+
+function withDatabase(url: string, database: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('The database URL must look like postgres://user:password@host:port/database.');
+  }
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
 }
 
 async function rolesNow(query: (sql: string) => Promise<Array<{ rolname: string }>>): Promise<Set<string>> {

@@ -16,8 +16,9 @@ import { heldLocks, newLocks, relations, rewrites, type HeldLock, type ObservedL
  *   `BEGIN`); its locks are those it added to the transaction's.
  * - `own-transaction`: the script runs it on its own; replay wrapped it in `BEGIN … COMMIT` to read its locks.
  * - `outside-transaction`: it cannot run in a transaction block (`CREATE INDEX CONCURRENTLY`, `VACUUM`…):
- *   it ran plainly and its locks could not be observed (they are released before anyone can look).
- * - `control`: `BEGIN`, `COMMIT`, `SAVEPOINT`…, run as written.
+ *   it ran plainly and its locks could not be observed (they are released before anyone can look). Also
+ *   `LOCK TABLE` outside a transaction, which PostgreSQL refuses: it runs plainly to get the real error.
+ * - `control`: `BEGIN`, `COMMIT`, `SAVEPOINT`…, `SET`, `SHOW`, run as written.
  */
 export type RunMode = 'transaction' | 'own-transaction' | 'outside-transaction' | 'control';
 
@@ -30,6 +31,11 @@ export interface StatementObservation {
    * Absent when `ran` is `outside-transaction` or `control`.
    */
   locks?: ObservedLock[];
+  /**
+   * Inside a longer transaction: every relation-level lock the transaction holds after this statement
+   * (those taken by earlier statements stay held until COMMIT). Absent otherwise.
+   */
+  held?: ObservedLock[];
   /** Tables, indexes and materialized views that got new storage (relfilenode changed). */
   rewrites: ObservedRewrite[];
   /** Wall-clock time of the statement itself, in milliseconds. */
@@ -97,6 +103,12 @@ function environmentError(stmt: SqlStatement, error: DatabaseErrorInfo): boolean
   // (a missing file: an extension's library), XX internal error.
   return ['53', '57', '58', 'XX'].includes(cls);
 }
+
+/** Run as written, without snapshots or a wrapping transaction. */
+const CONTROL_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
+
+/** Statements PostgreSQL accepts only inside a transaction block (RequireTransactionBlock). */
+const NEEDS_TRANSACTION_BLOCK = new Set(['LockStmt', 'DeclareCursorStmt']);
 
 function transactionEffect(stmt: SqlStatement): 'begin' | 'end' | 'none' {
   if (stmt.kind !== 'TransactionStmt') return 'none';
@@ -197,7 +209,9 @@ async function replayScript(db: ReplayDatabase, migration: Migration, script: Mi
   for (const stmt of parsed.statements) {
     if (stmt.viaDo) continue; // the DO statement runs its body
     const effect = transactionEffect(stmt);
-    if (stmt.kind === 'TransactionStmt') {
+    // Transaction control and settings run as written: no snapshot query may come first (SET TRANSACTION
+    // must be the transaction's first statement), and they lock nothing.
+    if (CONTROL_KINDS.has(stmt.kind)) {
       const t0 = performance.now();
       try {
         await db.exec(stmt.text);
@@ -218,6 +232,19 @@ async function replayScript(db: ReplayDatabase, migration: Migration, script: Mi
     }
 
     const relsBefore = await relations(db);
+    if (!inTransaction && NEEDS_TRANSACTION_BLOCK.has(stmt.kind)) {
+      // Outside a transaction PostgreSQL refuses these ("can only be used in transaction blocks"):
+      // run them as the script does, so that the error is the real one.
+      const t0 = performance.now();
+      const error = await db.exec(stmt.text).then(
+        () => undefined,
+        (e: unknown) => errorInfo(e),
+      );
+      const relsAfter = error ? relsBefore : await relations(db);
+      replay.statements.push({ stmt, ran: 'outside-transaction', rewrites: rewrites(relsBefore, relsAfter), durationMs: performance.now() - t0, ...(error ? { error } : {}) });
+      if (error) return fail(stmt, error);
+      continue;
+    }
     let ownTransaction = false;
     if (!inTransaction) {
       await db.exec('BEGIN');
@@ -262,6 +289,7 @@ async function replayScript(db: ReplayDatabase, migration: Migration, script: Mi
       rewrites: rewrites(relsBefore, relsAfter),
       durationMs,
     };
+    if (!ownTransaction) observation.held = newLocks([], locksNow, relsBefore, relsAfter);
     replay.statements.push(observation);
     txLocks = locksNow;
     if (ownTransaction) {

@@ -173,15 +173,17 @@ export function declaredColumns(stmt: SqlStatement, catalog: Catalog): DeclaredC
 
   for (const { def, kind, name } of defs) {
     const typeStart = loc.at(def.typeName.location);
-    const typeRange = typeRangeAt(stmt, typeStart) ?? { start: typeStart, end: typeStart };
     const constraints = columnConstraints(def);
-    let nameRange: Range;
-    if (kind === 'alter-type') {
+    // Ranges need the statement's tokens (a scan): computed only when a rule reports on this column.
+    let typeRange: Range | undefined;
+    let nameRange: Range | undefined;
+    const typeRangeOf = () => (typeRange ??= typeRangeAt(stmt, typeStart) ?? { start: typeStart, end: typeStart });
+    const nameRangeOf = (): Range => {
+      if (nameRange) return nameRange;
       // `ALTER COLUMN name TYPE …`: the ColumnDef's location is the column name.
-      nameRange = def.location !== undefined && def.location >= 0 ? tokenRangeAt(stmt, loc.at(def.location)) : typeRange;
-    } else {
-      nameRange = tokenRangeAt(stmt, loc.at(def.location));
-    }
+      if (kind === 'alter-type' && !(def.location !== undefined && def.location >= 0)) return (nameRange = typeRangeOf());
+      return (nameRange = tokenRangeAt(stmt, loc.at(def.location)));
+    };
     const column: DeclaredColumn = {
       table,
       name,
@@ -190,8 +192,12 @@ export function declaredColumns(stmt: SqlStatement, catalog: Catalog): DeclaredC
       type: canonicalType(def.typeName),
       array: isArrayType(def.typeName),
       kind,
-      typeRange,
-      nameRange,
+      get typeRange() {
+        return typeRangeOf();
+      },
+      get nameRange() {
+        return nameRangeOf();
+      },
       primaryKey: false,
       primaryKeySize: 0,
       identity: constraints.some((c) => c.contype === 'CONSTR_IDENTITY'),

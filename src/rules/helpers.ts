@@ -66,6 +66,19 @@ export function identToken(stmt: SqlStatement, name: string, after = -1): SqlTok
  * not line up with `expected` commands (callers then fall back to the statement's range).
  */
 export function alterCommandRanges(stmt: SqlStatement, expected: number): Range[] {
+  // Rules read these ranges only when they report, but ask for them up front: compute on first index
+  // access, because finding them needs the statement's tokens (a scan).
+  let computed: Range[] | undefined;
+  const get = () => (computed ??= computeAlterCommandRanges(stmt, expected));
+  return new Proxy([] as Range[], {
+    get: (_target, prop) => Reflect.get(get(), prop),
+    has: (_target, prop) => Reflect.has(get(), prop),
+    ownKeys: () => Reflect.ownKeys(get()),
+    getOwnPropertyDescriptor: (_target, prop) => Reflect.getOwnPropertyDescriptor(get(), prop),
+  });
+}
+
+function computeAlterCommandRanges(stmt: SqlStatement, expected: number): Range[] {
   const toks = stmt.tokens;
   let i = toks.findIndex((t) => t.kind === 'TABLE' || t.kind === 'INDEX' || t.kind === 'VIEW' || t.kind === 'SEQUENCE');
   if (i < 0) return [];

@@ -1,0 +1,186 @@
+/**
+ * `check --replay`: one replay database per run, one replay per migration set, and what the rest of
+ * the pipeline gets from it: `replay-error` findings (reported through the engine, so suppressions
+ * apply), notifications when replay stopped early, and observed locks and rewrites as properties of the
+ * static findings on the same statements.
+ */
+import type { Finding, Notification } from '../core/finding.js';
+import type { ReportInput } from '../core/rule.js';
+import type { MigrationScript, MigrationSet } from '../migrations/model.js';
+import { errorInfo, openPglite, openPostgres, pgliteVersion, type ReplayDatabase } from './database.js';
+import { blockingLocks, strongestByRelation, type ObservedLock } from './observe.js';
+import { replaySet, type SetReplay, type StatementObservation } from './replay.js';
+
+export interface ReplayOptions {
+  /** Replay on a real server (a throwaway database on it) instead of the embedded PostgreSQL. */
+  databaseUrl?: string;
+  /** Prepared data directory cache for PGlite (see `openPglite`). */
+  cacheDir?: string | false;
+  /** A database already open (API use, tests): replay resets it before each set and leaves it open. */
+  database?: ReplayDatabase;
+}
+
+export interface ReplaySummary {
+  engine: 'pglite' | 'postgres';
+  /** `PostgreSQL 18.6 (PGlite 0.5.16)`. */
+  label: string;
+  /** PostgreSQL major version the replay ran on. */
+  major: number;
+  startMs: number;
+  startedFrom: ReplayDatabase['startedFrom'];
+  sets: SetReplay[];
+}
+
+const bare = (key: string) => (key.startsWith('public.') ? key.slice(7) : key);
+
+export type ExternalFindings = Map<MigrationScript, Array<{ ruleId: string; input: ReportInput }>>;
+
+export class ReplayRun {
+  readonly sets: SetReplay[] = [];
+  private used = false;
+
+  private constructor(
+    readonly db: ReplayDatabase,
+    readonly label: string,
+    private readonly notifications: Notification[],
+    /** Opened here, so closed here; a database passed in is only reset. */
+    private readonly owned: boolean,
+  ) {
+    this.used = !owned;
+  }
+
+  /** Opens the replay database; on failure, records an error notification and returns undefined. */
+  static async start(options: ReplayOptions, notifications: Notification[]): Promise<ReplayRun | undefined> {
+    try {
+      const db =
+        options.database ?? (options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite({ cacheDir: options.cacheDir }));
+      const version = /PostgreSQL (\S+)/.exec(db.version)?.[1] ?? String(db.major);
+      const label = db.engine === 'pglite' ? `PostgreSQL ${version} (PGlite ${pgliteVersion()})` : `PostgreSQL ${version} (server)`;
+      return new ReplayRun(db, label, notifications, !options.database);
+    } catch (error) {
+      notifications.push({
+        id: 'replay-unavailable',
+        level: 'error',
+        message: `--replay could not start ${options.databaseUrl ? 'a session on the database server' : 'the embedded PostgreSQL (PGlite)'}: ${errorInfo(error).message}. The static checks ran; nothing was replayed.`,
+      });
+      return undefined;
+    }
+  }
+
+  /** Replays one set on a fresh database; returns the findings to report through the engine. */
+  async replay(set: MigrationSet): Promise<ExternalFindings> {
+    const external: ExternalFindings = new Map();
+    if (this.used) await this.db.reset();
+    this.used = true;
+    let result: SetReplay;
+    try {
+      result = await replaySet(this.db, set);
+    } catch (error) {
+      // The replay machinery itself failed (the database went away): say so, keep the static results.
+      this.notifications.push({
+        id: 'replay-stopped',
+        level: 'warning',
+        path: set.root,
+        message: `Replay of \`${set.root}\` failed: ${errorInfo(error).message}.`,
+      });
+      return external;
+    }
+    this.sets.push(result);
+    const stop = result.stop;
+    if (!stop) return external;
+    if (stop.reason === 'failed' && stop.stmt && stop.error) {
+      const script = stop.migration.up;
+      const error = stop.error;
+      let range = stop.stmt.range;
+      if (error.position !== undefined) {
+        // PostgreSQL's position is a 1-based character offset into the statement: point at that token.
+        const offset = stop.stmt.range.start + error.position - 1;
+        const token = stop.stmt.tokens.find((t) => t.start <= offset && offset < t.end);
+        if (token) range = { start: token.start, end: token.end };
+      }
+      const list = external.get(script) ?? [];
+      list.push({
+        ruleId: 'replay-error',
+        input: {
+          stmt: stop.stmt,
+          range,
+          message: `Replaying the migrations in order fails here: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}.`,
+          why:
+            `${error.detail ? `${error.detail} ` : ''}${this.label} rejected this statement after applying every migration before it, so a deploy stops here too: ` +
+            (script.wrappedInTransaction
+              ? 'the framework rolls this migration back, and every later migration waits until it is fixed.'
+              : 'the statements before it in this file have already run and stay applied, and every later migration waits until someone repairs the database by hand.'),
+          remedy:
+            `${error.hint ? `${error.hint} ` : ''}Fix the statement, or the earlier migration it depends on. ` +
+            'If it relies on something created outside these migrations (an extension, a table owned by another service, data), replay cannot know it: see docs/replay.md.',
+          properties: { ...(error.code ? { sqlstate: error.code } : {}), replayedOn: this.label },
+        },
+      });
+      external.set(script, list);
+    } else {
+      this.notifications.push({ id: 'replay-stopped', level: 'warning', path: stop.migration.up.file.relPath, message: stop.message });
+    }
+    return external;
+  }
+
+  /**
+   * Adds what replay saw to the static findings on replayed statements (JSON and SARIF `properties`),
+   * records the summary notification, and closes the database.
+   */
+  async finish(findings: Finding[]): Promise<ReplaySummary> {
+    const byFile = new Map<string, StatementObservation[]>();
+    for (const set of this.sets) {
+      for (const s of set.scripts) {
+        const list = byFile.get(s.script.file.path) ?? [];
+        list.push(...s.statements);
+        byFile.set(s.script.file.path, list);
+      }
+    }
+    for (const f of findings) {
+      if (f.ruleId === 'replay-error') continue;
+      const obs = byFile.get(f.file.path)?.find((o) => o.stmt.range.start <= f.range.start && f.range.start < Math.max(o.stmt.range.end, o.stmt.range.start + 1));
+      if (!obs) continue;
+      const props: Record<string, string | number | boolean> = { replayDurationMs: Math.round(obs.durationMs * 10) / 10 };
+      const describe = (locks: ObservedLock[]) =>
+        [...strongestByRelation(blockingLocks(locks))].map(([rel, mode]) => `${bare(rel)}: ${mode}`).join('; ') || 'none';
+      if (obs.locks) {
+        props.replayLocks = describe(obs.locks);
+        if (obs.held) props.replayLocksHeld = describe(obs.held);
+      } else if (obs.ran === 'outside-transaction') {
+        props.replayLocks = 'not observable (runs outside a transaction)';
+      }
+      if (obs.rewrites.length > 0) props.replayRewrites = obs.rewrites.map((r) => bare(r.relation)).join(', ');
+      f.properties = { ...f.properties, ...props };
+    }
+
+    const total = this.sets.reduce((n, s) => n + s.set.migrations.length, 0);
+    // A set that stopped on a failing statement has that migration among its scripts, not applied.
+    const applied = this.sets.reduce((n, s) => n + s.scripts.length - (s.stop?.stmt ? 1 : 0), 0);
+    const statements = this.sets.reduce((n, s) => n + s.scripts.reduce((m, sc) => m + sc.statements.length, 0), 0);
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const roles = [...new Set(this.sets.flatMap((s) => s.assumedRoles))];
+    this.notifications.push({
+      id: 'replay-summary',
+      level: 'note',
+      message:
+        `Replay on ${this.label}: ${applied} of ${total} ${total === 1 ? 'migration' : 'migrations'} applied (${statements} ${statements === 1 ? 'statement' : 'statements'} run) in ` +
+        `${seconds(this.sets.reduce((n, s) => n + s.durationMs, 0))}, after ${seconds(this.db.startMs)} to start it` +
+        (roles.length ? `; created the roles ${roles.map((r) => `\`${r}\``).join(', ')} (NOLOGIN), which the migrations use but do not create` : '') +
+        '.',
+    });
+    const summary: ReplaySummary = {
+      engine: this.db.engine,
+      label: this.label,
+      major: this.db.major,
+      startMs: this.db.startMs,
+      startedFrom: this.db.startedFrom,
+      sets: this.sets,
+    };
+    if (this.owned) await this.db.close().catch(() => undefined);
+    return summary;
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.db.close().catch(() => undefined);
+  }
+}
