@@ -15,9 +15,11 @@
  * startup-dominated case of a CI job that checks a few changed migrations.
  *
  * Writes bench/results/latest.json (git-ignored). Needs `npm run build` first (`npm run bench` does it).
- * Works offline: the corpus is generated locally and squawk comes from node_modules.
+ * The corpus is generated locally. squawk-cli is installed on first use into bench/.tools (it cannot be a
+ * devDependency: the registry here lacks its macOS/Windows binaries, so `npm ci` refuses a lock file that
+ * names them).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,14 +63,27 @@ function ensureCorpus() {
 // ---------------------------------------------------------------------------------------------
 // Tools
 
+const SQUAWK_VERSION = '2.66.0';
+
+/** node_modules folder holding squawk-cli, installed into bench/.tools on first use. */
+function ensureSquawk() {
+  const tools = path.join(REPO, 'bench', '.tools');
+  const modules = path.join(tools, 'node_modules');
+  if (!existsSync(path.join(modules, 'squawk-cli', 'package.json'))) {
+    console.error(`bench: installing squawk-cli@${SQUAWK_VERSION} into bench/.tools (once)…`);
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', tools, `squawk-cli@${SQUAWK_VERSION}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return modules;
+}
+
 function squawkNative() {
   const pkg = { 'linux-x64': '@squawk-cli/linux-x64', 'linux-arm64': '@squawk-cli/linux-arm64', 'darwin-x64': '@squawk-cli/darwin-x64', 'darwin-arm64': '@squawk-cli/darwin-arm64' }[`${process.platform}-${process.arch}`];
-  const bin = pkg && path.join(REPO, 'node_modules', pkg, 'bin', 'squawk');
+  const bin = pkg && path.join(ensureSquawk(), pkg, 'bin', 'squawk');
   return bin && existsSync(bin) ? bin : undefined;
 }
 
 function tools(target = CORPUS_REL) {
-  const squawkBin = path.join(REPO, 'node_modules', '.bin', process.platform === 'win32' ? 'squawk.cmd' : 'squawk');
+  const squawkBin = path.join(ensureSquawk(), '.bin', process.platform === 'win32' ? 'squawk.cmd' : 'squawk');
   // squawk takes files or globs, not folders; it expands the quoted glob itself (no argv limit).
   const squawkArgs = ['--reporter', 'json', `${target}/**/*.sql`];
   const list = [
@@ -265,7 +280,7 @@ async function main() {
   timeBin = gnuTime();
   tmpDir = mkdtempSync(path.join(os.tmpdir(), 'plumbline-bench-'));
   const list = tools();
-  const squawkVersion = JSON.parse(readFileSync(path.join(REPO, 'node_modules', 'squawk-cli', 'package.json'), 'utf8')).version;
+  const squawkVersion = JSON.parse(readFileSync(path.join(ensureSquawk(), 'squawk-cli', 'package.json'), 'utf8')).version;
   const plumblineVersion = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
   log(`Corpus: ${manifest.files} files, ${(manifest.bytes / 1048576).toFixed(2)} MB, ${manifest.statements} statements (${CORPUS_REL})`);
   log(`Peak RSS via ${timeBin ? `${timeBin} -f '%M %U %S'` : process.platform === 'linux' ? '/proc VmHWM polling' : 'nothing (not measured)'}`);

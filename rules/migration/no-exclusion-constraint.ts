@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, rangeVarKey } from '../../src/sql/ast.js';
-import { displayRelation, keyword } from '../../src/rules/helpers.js';
+import { alterCommands } from '../../src/sql/ast.js';
+import { displayRelation, keyword, liveTableAltered } from '../../src/rules/helpers.js';
 
 export default defineRule({
   id: 'no-exclusion-constraint',
@@ -26,9 +26,8 @@ export default defineRule({
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
-        if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-        const table = rangeVarKey(n.relation);
-        if (ctx.isNewTable(table)) return;
+        const table = liveTableAltered(ctx, stmt);
+        if (!table) return;
         const lock = ctx.state.locks.find((l) => l.relation === table);
         const shown = displayRelation(table);
         for (const cmd of alterCommands(n)) {

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, formatType, rangeVarKey } from '../../src/sql/ast.js';
-import { displayRelation, quoteIdent } from '../../src/rules/helpers.js';
+import { alterCommands, formatType } from '../../src/sql/ast.js';
+import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 import { columnNameRange, timeZoneSetting, typeChange } from './table-work.js';
 
 interface Options {
@@ -50,9 +50,8 @@ export default defineRule<Options>({
       },
       AlterTableStmt(stmt) {
         const n = stmt.node;
-        if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-        const table = rangeVarKey(n.relation);
-        if (ctx.isNewTable(table)) return;
+        const table = liveTableAltered(ctx, stmt);
+        if (!table) return;
         const lock = ctx.state.locks.find((l) => l.relation === table);
         const shown = displayRelation(table);
         for (const cmd of alterCommands(n)) {

@@ -3,7 +3,7 @@ import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
 import { alterCommands, rangeVarKey, rangeVarName, referencedColumns, strings } from '../../src/sql/ast.js';
-import { alterCommandRanges, displayRelation, quoteIdent } from '../../src/rules/helpers.js';
+import { alterCommandRanges, displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 
 interface History {
   /** Columns already made NOT NULL (SET NOT NULL, or a validated NOT NULL constraint on PostgreSQL 18). */
@@ -77,9 +77,8 @@ export default defineRule({
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
-        if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-        const key = rangeVarKey(n.relation);
-        if (ctx.isNewTable(key)) return;
+        const key = liveTableAltered(ctx, stmt);
+        if (!key) return;
         const table = ctx.state.catalog.table(key);
         const cmds = alterCommands(n);
         let ranges: Array<Range | undefined> | undefined; // a token scan: only when reporting

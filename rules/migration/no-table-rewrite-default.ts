@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, columnType, formatType, rangeVarKey } from '../../src/sql/ast.js';
-import { displayRelation, quoteIdent } from '../../src/rules/helpers.js';
+import { alterCommands, columnType, formatType } from '../../src/sql/ast.js';
+import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 import { addColumnRewrite, columnNameRange, type ColumnRewrite } from './table-work.js';
 
 const SERIAL_TYPES: Record<string, string> = { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' };
@@ -31,9 +31,8 @@ export default defineRule({
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
-        if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-        const table = rangeVarKey(n.relation);
-        if (ctx.isNewTable(table)) return;
+        const table = liveTableAltered(ctx, stmt);
+        if (!table) return;
         const known = ctx.state.catalog.table(table);
         const lock = ctx.state.locks.find((l) => l.relation === table);
         for (const cmd of alterCommands(n)) {

@@ -3,7 +3,7 @@ import { defineRule } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, columnConstraints, rangeVarKey, rangeVarName, strings } from '../../src/sql/ast.js';
-import { alterCommandRanges, displayRelation, quoteIdent, transactionCause } from '../../src/rules/helpers.js';
+import { alterCommandRanges, displayRelation, quoteIdent, transactionCause, liveTableAltered } from '../../src/rules/helpers.js';
 
 function describe(c: any, column?: string): string {
   const name = c.conname ? ` \`${c.conname}\`` : '';
@@ -39,9 +39,8 @@ export default defineRule({
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
-        if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-        const table = rangeVarKey(n.relation);
-        if (ctx.isNewTable(table)) return;
+        const table = liveTableAltered(ctx, stmt);
+        if (!table) return;
         const partitioned = ctx.state.catalog.table(table)?.partitioned ?? false;
         const cmds = alterCommands(n);
         const ranges = alterCommandRanges(stmt, cmds.length);

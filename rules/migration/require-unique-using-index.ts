@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, columnConstraints, rangeVarKey, rangeVarName, strings } from '../../src/sql/ast.js';
-import { alterCommandRanges, displayRelation, quoteIdent } from '../../src/rules/helpers.js';
+import { alterCommands, columnConstraints, rangeVarName, strings } from '../../src/sql/ast.js';
+import { alterCommandRanges, displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 
 export default defineRule({
   id: 'require-unique-using-index',
@@ -28,9 +28,8 @@ export default defineRule({
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
-        if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
-        const key = rangeVarKey(n.relation);
-        if (ctx.isNewTable(key)) return;
+        const key = liveTableAltered(ctx, stmt);
+        if (!key) return;
         const table = ctx.state.catalog.table(key);
         const cmds = alterCommands(n);
         const ranges = alterCommandRanges(stmt, cmds.length);

@@ -3,6 +3,7 @@ import type { Fix } from '../core/finding.js';
 import type { MigrationContext } from '../core/rule.js';
 import type { Range } from '../core/source.js';
 import type { SqlStatement, SqlToken } from '../sql/parse.js';
+import { rangeVarKey } from '../sql/ast.js';
 import { displayRelation } from '../locks/lock-table.js';
 
 export { displayRelation };
@@ -103,4 +104,16 @@ function computeAlterCommandRanges(stmt: SqlStatement, expected: number): Range[
   const last = toks.length - 1 - (toks[toks.length - 1]?.text === ';' ? 1 : 0);
   if (start <= last) out.push({ start: toks[start].start, end: toks[last].end });
   return out.length === expected ? out : [];
+}
+
+/**
+ * The catalog key of the table an `ALTER TABLE` changes, when that table is live: it existed before this
+ * script (or is unknown, so assumed live). Undefined for other `ALTER … ` forms and for tables created
+ * earlier in the same script, which have no traffic to block yet.
+ */
+export function liveTableAltered(ctx: MigrationContext<any>, stmt: SqlStatement): string | undefined {
+  const n = stmt.node;
+  if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return undefined;
+  const key = rangeVarKey(n.relation);
+  return ctx.isNewTable(key) ? undefined : key;
 }
