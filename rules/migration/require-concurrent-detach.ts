@@ -1,7 +1,7 @@
 import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, listKey, rangeVarKey } from '../../src/sql/ast.js';
+import { alterCommands, rangeVarKey } from '../../src/sql/ast.js';
 import { alterCommandRanges, displayRelation, transactionCause } from '../../src/rules/helpers.js';
 
 /**
@@ -10,28 +10,7 @@ import { alterCommandRanges, displayRelation, transactionCause } from '../../src
  * and not detached or dropped since. DETACH … CONCURRENTLY is not allowed on such a table.
  */
 function hasDefaultPartition(ctx: MigrationContext, parent: string): boolean {
-  const defaults = new Set<string>();
-  const visit = (stmt: { kind: string; node: any }) => {
-    const n = stmt.node;
-    if (stmt.kind === 'CreateStmt' && n.partbound?.is_default) {
-      if ((n.inhRelations ?? []).some((r: any) => rangeVarKey(r.RangeVar) === parent)) defaults.add(rangeVarKey(n.relation));
-    } else if (stmt.kind === 'AlterTableStmt' && rangeVarKey(n.relation) === parent) {
-      for (const cmd of alterCommands(n)) {
-        const name = cmd.def?.PartitionCmd?.name;
-        if (!name) continue;
-        if (cmd.subtype === 'AT_AttachPartition' && cmd.def.PartitionCmd.bound?.is_default) defaults.add(rangeVarKey(name));
-        if (cmd.subtype === 'AT_DetachPartition' || cmd.subtype === 'AT_DetachPartitionFinalize') defaults.delete(rangeVarKey(name));
-      }
-    } else if (stmt.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
-      for (const obj of n.objects ?? []) defaults.delete(listKey(obj.List?.items));
-    }
-  };
-  for (const migration of ctx.set.migrations) {
-    if (migration === ctx.migration) break;
-    for (const stmt of ctx.parse(migration.up).statements) visit(stmt);
-  }
-  for (const stmt of ctx.state.statements.slice(0, ctx.state.index)) visit(stmt);
-  return defaults.size > 0;
+  return Boolean(ctx.state.catalog.table(parent)?.defaultPartition);
 }
 
 export default defineRule({

@@ -69,6 +69,8 @@ export interface Table {
   name: string;
   kind: 'table' | 'view' | 'materialized-view';
   partitioned: boolean;
+  /** For a partitioned table: its DEFAULT partition, while it has one (DETACH … CONCURRENTLY refuses those). */
+  defaultPartition?: string;
   columns: Map<string, Column>;
   constraints: Map<string, Constraint>;
   origin: Origin;
@@ -231,6 +233,12 @@ export class Catalog {
     }
     if (this.tables.has(key) && n.if_not_exists) return;
     this.tables.set(key, table);
+    if (n.partbound?.is_default) {
+      for (const parent of n.inhRelations ?? []) {
+        const p = this.tables.get(rangeVarKey(parent.RangeVar));
+        if (p) p.defaultPartition = key;
+      }
+    }
     for (const elt of n.tableElts ?? []) {
       if (elt.TableLikeClause) this.copyColumnsLike(table, elt.TableLikeClause, origin);
       else if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef, origin);
@@ -451,6 +459,13 @@ export class Catalog {
         case 'AT_DropIdentity':
           if (column) column.identity = false;
           break;
+        case 'AT_AttachPartition':
+          if (cmd.def?.PartitionCmd?.bound?.is_default) table.defaultPartition = rangeVarKey(cmd.def.PartitionCmd.name);
+          break;
+        case 'AT_DetachPartition':
+        case 'AT_DetachPartitionFinalize':
+          if (cmd.def?.PartitionCmd?.name && table.defaultPartition === rangeVarKey(cmd.def.PartitionCmd.name)) table.defaultPartition = undefined;
+          break;
         default:
           break;
       }
@@ -467,6 +482,7 @@ export class Catalog {
         case 'OBJECT_MATVIEW':
           this.tables.delete(key);
           for (const [ik, i] of this.indexes) if (i.table === key) this.indexes.delete(ik);
+          for (const t of this.tables.values()) if (t.defaultPartition === key) t.defaultPartition = undefined;
           // Foreign keys pointing at the table go with it (CASCADE; without it PostgreSQL refuses the drop).
           for (const t of this.tables.values()) {
             for (const [cn, c] of t.constraints) if (c.type === 'foreign' && c.refTable === key) t.constraints.delete(cn);
