@@ -1,13 +1,17 @@
 /** `check`: the whole pipeline from paths and configuration to sorted findings and notifications. */
 import path from 'node:path';
 import { allRules } from '../rules/index.js';
-import type { Catalog } from './catalog/catalog.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Catalog } from './catalog/catalog.js';
+import { SourceFile } from './core/source.js';
 import { ConfigError, DEFAULT_PG_VERSION, loadConfig, resolveRules, type PlumblineConfig } from './config/config.js';
 import { compareFindings, type Finding, type Notification } from './core/finding.js';
 import type { Rule } from './core/rule.js';
 import { analyzeMigrationSet, type ResolvedRule } from './engine/migrations.js';
 import { decode } from './io/read.js';
-import { discover } from './migrations/discover.js';
+import { discover, type Shard } from './migrations/discover.js';
 import type { MigrationSet } from './migrations/model.js';
 import { loadParser } from './sql/parse.js';
 import type { ReplayOptions, ReplayRun, ReplaySummary } from './replay/run.js';
@@ -30,7 +34,17 @@ export interface CheckOptions {
    * `databaseUrl` is given): failures become `replay-error` findings. Loaded only when asked for.
    */
   replay?: boolean | ReplayOptions;
+  /**
+   * Check independent migration sets on two threads when there is enough SQL to be worth it (default on;
+   * `PLUMBLINE_WORKERS=0` turns it off). Output is identical either way.
+   */
+  workers?: boolean;
+  /** Internal: the part of the sets this process builds (set by the parallel mode for its worker). */
+  shard?: Shard;
 }
+
+/** Below this much SQL, a second thread costs more (its start-up and WASM load) than it saves. */
+const PARALLEL_MIN_BYTES = 512 * 1024;
 
 export interface CheckResult {
   root: string;
@@ -46,6 +60,8 @@ export interface CheckResult {
   fileCount: number;
   /** What `replay` observed, when it ran. */
   replay?: ReplaySummary;
+  /** Threads that analysed the sets (2 when the parallel mode ran). */
+  threads: number;
 }
 
 export { ConfigError };
@@ -65,6 +81,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
 
   await loadParser();
   let sets: MigrationSet[];
+  let other: Promise<ShardResult> | undefined;
   const notifications: Notification[] = [];
   if (options.stdin) {
     const read = decode(Buffer.from(options.stdin.text, 'utf8'), path.resolve(root, options.stdin.filename), options.stdin.filename);
@@ -102,6 +119,13 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       sets: config.migrations,
       assumeInTransaction,
       pgVersion,
+      shard: options.shard,
+      onPlan: (plan) => {
+        if (!parallelAllowed(options) || plan.sets < 2 || plan.bytes < PARALLEL_MIN_BYTES) return undefined;
+        // The worker starts now, before this thread reads and parses its own share.
+        other = startShard({ ...options, root, config, shard: { index: 1, count: 2 } });
+        return { index: 0, count: 2 };
+      },
     });
     sets = found.sets;
     notifications.push(...found.notifications);
@@ -129,6 +153,22 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   } catch (error) {
     await replay?.close();
     throw error;
+  }
+  if (other) {
+    const shard = await other;
+    findings.push(...shard.findings);
+    notifications.push(...shard.notifications);
+    const pairs = [...sets.map((set, i) => ({ set, catalog: catalogs[i] })), ...shard.sets.map((set, i) => ({ set, catalog: shard.catalogs[i] }))];
+    pairs.sort((a, b) => (a.set.root < b.set.root ? -1 : a.set.root > b.set.root ? 1 : a.set.framework < b.set.framework ? -1 : 1));
+    sets = pairs.map((p) => p.set);
+    catalogs.length = 0;
+    catalogs.push(...pairs.map((p) => p.catalog));
+    for (const set of shard.sets) {
+      for (const m of set.migrations) {
+        files.add(m.up.file.relPath);
+        if (m.down) files.add(m.down.file.relPath);
+      }
+    }
   }
   const replaySummary = replay ? await replay.finish(findings) : undefined;
   if (!options.stdin && files.size === 0 && notifications.length === 0) {
@@ -159,6 +199,70 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     catalogs,
     pgVersion,
     fileCount: files.size,
+    threads: other ? 2 : 1,
     ...(replaySummary ? { replay: replaySummary } : {}),
   };
+}
+
+interface ShardResult {
+  findings: Finding[];
+  notifications: Notification[];
+  sets: MigrationSet[];
+  catalogs: Catalog[];
+}
+
+const WORKER = new URL('./engine/worker.js', import.meta.url);
+
+function parallelAllowed(options: CheckOptions): boolean {
+  if (options.shard || options.replay || options.stdin) return false;
+  if (options.workers === false || process.env.PLUMBLINE_WORKERS === '0') return false;
+  // Running from TypeScript sources (tests) there is no compiled worker to start.
+  return WORKER.protocol === 'file:' && existsSync(fileURLToPath(WORKER));
+}
+
+/**
+ * Checks one shard on a worker thread. If the worker fails for any reason, the shard is checked on this
+ * thread instead: parallelism may only change the speed, never the result.
+ */
+function startShard(options: CheckOptions): Promise<ShardResult> {
+  const inProcess = () => check({ ...options, workers: false });
+  return new Promise<ShardResult>((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER, { workerData: { options } });
+    } catch {
+      resolve(inProcess());
+      return;
+    }
+    let settled = false;
+    worker.once('message', (message: ({ ok: true } & ShardResult) | { ok: false; message: string }) => {
+      settled = true;
+      void worker.terminate();
+      resolve(message.ok ? rehydrate(message) : inProcess());
+    });
+    worker.once('error', () => {
+      if (!settled) resolve(inProcess());
+      settled = true;
+    });
+    worker.once('exit', () => {
+      if (!settled) resolve(inProcess());
+      settled = true;
+    });
+  });
+}
+
+/**
+ * Objects arrive from a worker as plain data (structured clone keeps shared references but not
+ * classes): give the source files and catalogs their classes back.
+ */
+function rehydrate(result: ShardResult): ShardResult {
+  for (const set of result.sets) {
+    for (const m of set.migrations) {
+      for (const script of [m.up, m.down]) {
+        if (script && !(script.file instanceof SourceFile)) Object.setPrototypeOf(script.file, SourceFile.prototype);
+      }
+    }
+  }
+  for (const catalog of result.catalogs) Object.setPrototypeOf(catalog, Catalog.prototype);
+  return result;
 }

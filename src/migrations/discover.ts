@@ -39,7 +39,20 @@ export interface ConfiguredSet {
   transactional?: boolean;
 }
 
+/** Which part of the sets this process builds, when migration sets are analysed in parallel. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
 export interface DiscoverOptions {
+  /** Build only the sets assigned to this shard (the same assignment in every process: see `assignShards`). */
+  shard?: Shard;
+  /**
+   * Called once the sets are detected and before they are read and parsed (the costly part); may
+   * return the shard this process should build (the caller then hands the other shards elsewhere).
+   */
+  onPlan?: (plan: { sets: number; bytes: number }) => Shard | undefined;
   /** Analysis root: reports print paths relative to it. */
   root: string;
   /** Files, folders or globs, relative to the root or absolute. */
@@ -196,6 +209,16 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
     for (const c of adapter.detect(pool(), ctx)) take(c);
   }
 
+  // Parallel runs: every process detects the same candidates, then builds only its share.
+  const sizes = candidates.map((c) => c.files.reduce((sum, f) => sum + fileSize(f), 0));
+  const shard = options.onPlan?.({ sets: candidates.length, bytes: sizes.reduce((a, b) => a + b, 0) }) ?? options.shard;
+  if (shard && shard.count > 1) {
+    const owner = assignShards(candidates.map((c, i) => ({ key: `${c.framework}\0${c.root}`, bytes: sizes[i] })), shard.count);
+    const mine = candidates.filter((_, i) => owner[i] === shard.index);
+    candidates.length = 0;
+    candidates.push(...mine);
+  }
+
   // 3. Build: framework scripts are parsed here to decide their transaction mode (the engine reuses
   //    the parse, see `topLevelStatementCount`).
   if (candidates.some((c) => c.framework !== 'plain')) await loadParser();
@@ -221,4 +244,29 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
 
   sets.sort((a, b) => naturalCompare(a.root, b.root) || (a.framework < b.framework ? -1 : a.framework > b.framework ? 1 : 0));
   return { sets, notifications };
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Deterministic balancing of sets over shards: largest first, each to the least-loaded shard (ties by
+ * key), so that every process computes the same owner for every set without talking to the others.
+ */
+export function assignShards(items: Array<{ key: string; bytes: number }>, count: number): number[] {
+  const order = items.map((item, i) => ({ ...item, i })).sort((a, b) => b.bytes - a.bytes || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const load = new Array<number>(count).fill(0);
+  const owner = new Array<number>(items.length);
+  for (const item of order) {
+    let best = 0;
+    for (let k = 1; k < count; k++) if (load[k] < load[best]) best = k;
+    owner[item.i] = best;
+    load[best] += item.bytes;
+  }
+  return owner;
 }
