@@ -15,6 +15,8 @@ import { discover, type Shard } from './migrations/discover.js';
 import type { MigrationSet } from './migrations/model.js';
 import { loadParser } from './sql/parse.js';
 import type { ReplayOptions, ReplayRun, ReplaySummary } from './replay/run.js';
+import type { BaselineSummary } from './baseline.js';
+import type { ChangedSince } from './changed.js';
 
 export interface CheckOptions {
   /** Analysis root; paths in reports are relative to it. Defaults to the working directory. */
@@ -62,6 +64,12 @@ export interface CheckResult {
   replay?: ReplaySummary;
   /** Threads that analysed the sets (2 when the parallel mode ran). */
   threads: number;
+  /** Set by `--changed-since` (src/changed.ts): findings in unchanged files were left out. */
+  changedSince?: ChangedSince;
+  /** Set by `--baseline` (src/baseline.ts): findings in the baseline were left out. */
+  baseline?: BaselineSummary;
+  /** Fingerprints computed before findings were left out, so each keeps the identity it has in a full run. */
+  fingerprints?: Map<Finding, string>;
 }
 
 export { ConfigError };

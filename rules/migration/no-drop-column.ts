@@ -1,4 +1,4 @@
-import { defineRule } from '../../src/core/rule.js';
+import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
 import { alterCommands, rangeVarKey } from '../../src/sql/ast.js';
@@ -49,6 +49,10 @@ export default defineRule({
           if ((column && column.origin.migrationId === ctx.migration.id) || addedHere.has(`${key}.${cmd.name}`)) continue;
           // `IF EXISTS` of a column the migration history does not know: cannot tell whether it exists.
           if (!column && cmd.missing_ok) continue;
+          // A generated column dropped to change its expression (before PostgreSQL 17 there is no SET
+          // EXPRESSION) and re-added in the same transaction: its values are recomputed, and no client sees
+          // it missing.
+          if (column?.generated && readdedInTransaction(ctx, stmt, key, cmd.name)) continue;
           const cascade = cmd.behavior === 'DROP_CASCADE';
           ctx.report({
             stmt,
@@ -67,6 +71,26 @@ export default defineRule({
     };
   },
 });
+
+/** `ADD COLUMN <column>` on the same table later in this statement, or later in the same open transaction. */
+function readdedInTransaction(ctx: MigrationContext<any>, stmt: SqlStatement, key: string, column: string): boolean {
+  const adds = (s: SqlStatement, after = false) => {
+    let seenDrop = !after;
+    for (const cmd of alterCommands(s.node)) {
+      if (cmd.subtype === 'AT_DropColumn' && cmd.name === column) seenDrop = true;
+      else if (seenDrop && cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname === column) return true;
+    }
+    return false;
+  };
+  if (adds(stmt, true)) return true;
+  if (!ctx.state.transaction.active) return false;
+  for (const later of ctx.state.statements.slice(ctx.state.index + 1)) {
+    // A COMMIT ends the transaction: clients may see the table without the column from then on.
+    if (later.kind === 'TransactionStmt') return false;
+    if (later.kind === 'AlterTableStmt' && !later.viaDo && rangeVarKey(later.node.relation) === key && adds(later)) return true;
+  }
+  return false;
+}
 
 /** `DROP [COLUMN] [IF EXISTS] name`: from DROP to the column name, or undefined when not found. */
 function dropColumnRange(stmt: SqlStatement, column: string, after: number): Range | undefined {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { lockSentence } from '../../src/locks/lock-table.js';
+import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, columnConstraints, columnType, formatType } from '../../src/sql/ast.js';
 import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 import { columnNameRange, isNullConstant } from './table-work.js';
@@ -58,7 +58,7 @@ export default defineRule({
             message: `\`ADD COLUMN ${column} ${formatType(type)} ${constraint}\` on existing table \`${shown}\` has no DEFAULT: it fails as soon as \`${shown}\` has a row.`,
             why:
               `PostgreSQL fills the new column with NULL in every existing row, which violates ${constraint}, so the statement errors out on any non-empty table (it passes on an empty development database and fails in production).` +
-              (lock ? ` ${lockSentence(lock, 'until it fails')}` : ''),
+              (lock ? ` ${lockSentence(lockForCommand(lock, cmd, ctx.pgVersion), 'until it fails')}` : ''),
             remedy:
               `Add \`${col}\` without ${constraint} (or with a constant \`DEFAULT\`, instant since PostgreSQL 11), backfill existing rows in batches, ` +
               `then \`ADD CONSTRAINT ${quoteIdent(`${n.relation.relname}_${column}_not_null`)} CHECK (${col} IS NOT NULL) NOT VALID\`, \`VALIDATE CONSTRAINT\` it and \`ALTER COLUMN ${col} SET NOT NULL\` in a later migration.`,

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { lockSentence } from '../../src/locks/lock-table.js';
+import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, formatType } from '../../src/sql/ast.js';
 import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 import { columnNameRange, timeZoneSetting, typeChange } from './table-work.js';
@@ -78,7 +78,7 @@ export default defineRule<Options>({
             message: rewrite
               ? `Changing \`${shown}.${column}\`${from} to ${target} rewrites the whole table${indexes}: ${change.reason}.`
               : `Changing \`${shown}.${column}\`${from} to ${target} rebuilds its ${change.indexes.length === 1 ? 'index' : 'indexes'} \`${change.indexes.join('`, `')}\`: ${change.reason}.`,
-            why: `${lock ? lockSentence(lock, rewrite ? 'for the whole rewrite' : 'while the indexes are rebuilt') : 'The statement holds an ACCESS EXCLUSIVE lock until it finishes.'} It lasts as long as the table (and its indexes) are big.`,
+            why: `${lock ? lockSentence(lockForCommand(lock, cmd, ctx.pgVersion), rewrite ? 'for the whole rewrite' : 'while the indexes are rebuilt') : 'The statement holds an ACCESS EXCLUSIVE lock until it finishes.'} It lasts as long as the table (and its indexes) are big.`,
             remedy: rewrite
               ? `Expand and contract: add a new column of type ${target}, keep it in sync with a trigger, backfill it in batches, switch readers and writers to it, then drop \`${col}\` (and rename the new column) in a later migration.${timestampHint}${lengthHint}`
               : `To avoid the blocking rebuild, expand and contract: add a ${target} column, backfill it in batches, index it with \`CREATE INDEX CONCURRENTLY\`, switch readers, then drop \`${col}\`. Otherwise run it at a quiet time with a short \`lock_timeout\`: the lock lasts as long as building those indexes.`,

@@ -1,6 +1,6 @@
 import type { Range } from '../../src/core/source.js';
 import { defineRule, type MigrationContext } from '../../src/core/rule.js';
-import { lockSentence } from '../../src/locks/lock-table.js';
+import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
 import type { MigrationSet } from '../../src/migrations/model.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
 import { alterCommands, rangeVarKey, rangeVarName, referencedColumns, strings } from '../../src/sql/ast.js';
@@ -144,7 +144,7 @@ export default defineRule({
           range: rangeOf(i),
           message: `\`${form}\` on \`${displayRelation(key)}.${column}\` scans the whole existing table to check for NULLs.`,
           why:
-            lockSentence(lock, 'while every row is read') +
+            lockSentence(lockForCommand(lock, cmd, ctx.pgVersion), 'while every row is read') +
             (ctx.pgVersion >= 12 ? ` No validated \`CHECK (${column} IS NOT NULL)\` exists that would let PostgreSQL skip the scan.` : ''),
           remedy,
           properties: { lockMode: lock.mode, table: displayRelation(key), column },

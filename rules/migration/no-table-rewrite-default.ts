@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { lockSentence } from '../../src/locks/lock-table.js';
+import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, columnType, formatType } from '../../src/sql/ast.js';
 import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 import { addColumnRewrite, columnNameRange, type ColumnRewrite } from './table-work.js';
@@ -47,7 +47,7 @@ export default defineRule({
             stmt,
             range: columnNameRange(stmt, 'ADD', column),
             message: `\`ADD COLUMN ${column}\` rewrites existing table \`${shown}\`: ${rewrite.reason}.`,
-            why: `${lock ? lockSentence(lock, 'for the whole rewrite') : 'The rewrite holds an ACCESS EXCLUSIVE lock for its whole duration.'} The rewrite copies every row and rebuilds every index, so it lasts as long as the table is big, and needs as much free disk again.`,
+            why: `${lock ? lockSentence(lockForCommand(lock, cmd, ctx.pgVersion), 'for the whole rewrite') : 'The rewrite holds an ACCESS EXCLUSIVE lock for its whole duration.'} The rewrite copies every row and rebuilds every index, so it lasts as long as the table is big, and needs as much free disk again.`,
             remedy: remedyFor(def, rewrite, quoteIdent(column), ctx.pgVersion),
             properties: { table: shown, column },
           });

@@ -1,11 +1,14 @@
 import { defineRule } from '../../src/core/rule.js';
 import { describeBlocked, displayRelation } from '../../src/locks/lock-table.js';
+import type { MigrationContext } from '../../src/core/rule.js';
+import { alterCommands, rangeVarKey, strings } from '../../src/sql/ast.js';
 import {
   columnLabel,
   declaredColumns,
   displayType,
   maxValueOf,
   narrowKey,
+  referencedColumnType,
   type DeclaredColumn,
   typeLocated,
   type NarrowKey,
@@ -37,6 +40,10 @@ export default defineRule({
         for (const column of columns) {
           const key = narrowKey(column, columns, ctx.state.catalog);
           if (!key || !column.type) continue;
+          // A primary key that is also a foreign key to a narrow key (a 1:1 table: `team_settings.team_id`
+          // → `teams.id`) hands out no ids of its own: its range is the referenced key's, reported there.
+          // Widening it alone would break the rule that a foreign key has its target's type.
+          if (key.reason === 'primary-key' && referencesNarrowKey(ctx, column, columns)) continue;
           const wider = column.type === 'serial' || column.type === 'smallserial' ? 'bigserial' : 'bigint';
           const rewrite = `Widening it later is \`ALTER COLUMN … TYPE bigint\`: a rewrite of the table and its indexes under an ACCESS EXCLUSIVE lock, which blocks ${describeBlocked('ACCESS EXCLUSIVE')} for the whole rewrite`;
           ctx.report({
@@ -65,6 +72,30 @@ export default defineRule({
     };
   },
 });
+
+const NARROW_TARGETS = new Set(['int2', 'int4', 'serial', 'smallserial']);
+
+/**
+ * Whether `column` references an `integer`/`smallint` key: inline or in its CREATE TABLE, or through an
+ * `ALTER TABLE … ADD … FOREIGN KEY` later in the same migration (the order Prisma and other generators
+ * write: every table first, then the foreign keys).
+ */
+function referencesNarrowKey(ctx: MigrationContext<any>, column: DeclaredColumn, sameStatement: DeclaredColumn[]): boolean {
+  const refs = [...column.references];
+  for (const later of ctx.state.statements.slice(ctx.state.index + 1)) {
+    if (later.kind !== 'AlterTableStmt' || later.viaDo || rangeVarKey(later.node.relation) !== column.table) continue;
+    for (const cmd of alterCommands(later.node)) {
+      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      if (c?.contype !== 'CONSTR_FOREIGN' || !c.pktable) continue;
+      const at = strings(c.fk_attrs).indexOf(column.name);
+      if (at >= 0) refs.push({ table: rangeVarKey(c.pktable), column: strings(c.pk_attrs)[at] });
+    }
+  }
+  return refs.some((ref) => {
+    const target = referencedColumnType(ref, sameStatement, ctx.state.catalog);
+    return target?.type !== undefined && NARROW_TARGETS.has(target.type);
+  });
+}
 
 function message(column: DeclaredColumn, key: NarrowKey): string {
   const label = columnLabel(column.table, column.name);

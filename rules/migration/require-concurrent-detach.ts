@@ -2,7 +2,7 @@ import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, rangeVarKey } from '../../src/sql/ast.js';
-import { alterCommandRanges, displayRelation, transactionCause } from '../../src/rules/helpers.js';
+import { alterCommandRanges, displayRelation, concurrencyBlocker } from '../../src/rules/helpers.js';
 
 /**
  * Whether `parent` is known to have a DEFAULT partition before the current statement: created with
@@ -47,7 +47,9 @@ export default defineRule({
           const partition = rangeVarKey(cmd.def.PartitionCmd.name);
           const range: Range | undefined = ranges[i];
           const lock = ctx.state.locks.find((l) => l.relation === parent) ?? ctx.state.locks[0];
-          const inTx = ctx.state.transaction.active;
+          // A transaction, or a DO block: CONCURRENTLY is refused there, so no autofix can add it.
+          const blocker = concurrencyBlocker(ctx, stmt);
+          const inTx = blocker !== '';
           const withDefault = hasDefaultPartition(ctx, parent);
           let remedy: string;
           if (withDefault) {
@@ -57,7 +59,7 @@ export default defineRule({
           } else if (inTx) {
             remedy =
               `Use \`ALTER TABLE ${displayRelation(parent)} DETACH PARTITION ${displayRelation(partition)} CONCURRENTLY\` alone in a migration that runs ` +
-              `outside a transaction (here ${transactionCause(ctx)}): the concurrent form commits internally and cannot run in a transaction block.`;
+              `outside a transaction (here ${blocker}): the concurrent form commits internally and cannot run in a transaction block.`;
           } else {
             remedy =
               `Use \`ALTER TABLE ${displayRelation(parent)} DETACH PARTITION ${displayRelation(partition)} CONCURRENTLY\`: it takes only SHARE UPDATE EXCLUSIVE on the parent. ` +

@@ -2,7 +2,7 @@ import type { Index } from '../../src/catalog/catalog.js';
 import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import { describeBlocked, lockSentence } from '../../src/locks/lock-table.js';
 import { listKey, strings } from '../../src/sql/ast.js';
-import { displayRelation, insertAfter, keyword, transactionCause } from '../../src/rules/helpers.js';
+import { displayRelation, insertAfter, keyword, concurrencyBlocker } from '../../src/rules/helpers.js';
 
 /** The catalog's index for a `DROP INDEX` name: exact key first, then an unqualified name in any schema. */
 function findIndex(ctx: MigrationContext, items: any[]): Index | undefined {
@@ -60,7 +60,9 @@ export default defineRule({
         const why = tables.length > 0
           ? lockSentence({ ...lock, relation: tables[0] })
           : `\`${lock.operation}\` takes ${/^[AEIOU]/.test(lock.mode) ? 'an' : 'a'} ${lock.mode} lock on the index’s table, which blocks ${describeBlocked(lock.mode)} until it finishes.`;
-        const inTx = ctx.state.transaction.active;
+        // A transaction, or a DO block: CONCURRENTLY is refused there, so no autofix can add it.
+        const blocker = concurrencyBlocker(ctx, stmt);
+        const inTx = blocker !== '';
         const single = objects.length === 1 && n.behavior !== 'DROP_CASCADE';
         const steps = single
           ? 'Use `DROP INDEX CONCURRENTLY`'
@@ -71,7 +73,7 @@ export default defineRule({
           message: `\`DROP INDEX\` of ${names}${onTable} runs without CONCURRENTLY.`,
           why: `${why} Dropping is quick once the lock is granted, but the lock first waits for every running query on the table, and every new query queues behind it.`,
           remedy: inTx
-            ? `${steps}, and move it to a migration that runs outside a transaction (here ${transactionCause(ctx)}).`
+            ? `${steps}, and move it to a migration that runs outside a transaction (here ${blocker}).`
             : `${steps}: it waits for running queries without blocking new ones.`,
           fix: !inTx && single && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Drop the index concurrently', true) : undefined,
           properties: { lockMode: lock.mode, ...(tables[0] ? { table: displayRelation(tables[0]) } : {}) },

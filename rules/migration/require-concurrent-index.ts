@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockSentence } from '../../src/locks/lock-table.js';
 import { rangeVarKey } from '../../src/sql/ast.js';
-import { displayRelation, insertAfter, keyword, transactionCause } from '../../src/rules/helpers.js';
+import { concurrencyBlocker, displayRelation, insertAfter, keyword } from '../../src/rules/helpers.js';
 
 export default defineRule({
   id: 'require-concurrent-index',
@@ -35,7 +35,9 @@ export default defineRule({
         const known = ctx.state.catalog.table(table);
         if (!n.relation?.inh && (known === undefined || known.partitioned)) return;
         const lock = ctx.state.locks[0];
-        const inTx = ctx.state.transaction.active;
+        // A transaction, or a DO block: CONCURRENTLY is refused there, so no autofix can add it.
+        const blocker = concurrencyBlocker(ctx, stmt);
+        const inTx = blocker !== '';
         const indexToken = keyword(stmt, 'INDEX');
         // CREATE INDEX CONCURRENTLY is refused on a partitioned table: the index is built per partition instead.
         const partitioned = known?.partitioned ?? false;
@@ -46,7 +48,7 @@ export default defineRule({
           remedy: partitioned
             ? `\`${displayRelation(table)}\` is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently: create it with \`CREATE INDEX … ON ONLY ${displayRelation(table)}\` (instant, invalid at first), build the same index on each partition with \`CREATE INDEX CONCURRENTLY\`, and \`ALTER INDEX … ATTACH PARTITION\` each one; the parent index becomes valid once all are attached.`
             : inTx
-              ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction (here ${transactionCause(ctx)}).`
+              ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction (here ${blocker}).`
               : 'Use `CREATE INDEX CONCURRENTLY`: it builds the index without blocking writes. If the build fails, drop the INVALID index and retry.',
           fix: !inTx && !partitioned && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Build the index concurrently', true) : undefined,
           properties: { lockMode: lock.mode, table: displayRelation(table) },

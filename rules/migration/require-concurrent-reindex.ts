@@ -2,7 +2,7 @@ import type { Index } from '../../src/catalog/catalog.js';
 import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import { describeBlocked, lockSentence, type LockMode } from '../../src/locks/lock-table.js';
 import { rangeVarKey, rangeVarName } from '../../src/sql/ast.js';
-import { displayRelation, insertAfter, keyword, transactionCause } from '../../src/rules/helpers.js';
+import { displayRelation, insertAfter, keyword, concurrencyBlocker } from '../../src/rules/helpers.js';
 
 const KIND_WORDS: Record<string, string> = {
   REINDEX_OBJECT_INDEX: 'INDEX',
@@ -76,7 +76,9 @@ export default defineRule({
             'and each index an ACCESS EXCLUSIVE lock, so queries on the table being processed wait too.';
         }
 
-        const inTx = ctx.state.transaction.active;
+        // A transaction, or a DO block: CONCURRENTLY is refused there, so no autofix can add it.
+        const blocker = concurrencyBlocker(ctx, stmt);
+        const inTx = blocker !== '';
         const kindToken = keyword(stmt, word, keyword(stmt, 'REINDEX')?.start ?? -1);
         let remedy: string;
         let fix;
@@ -89,7 +91,7 @@ export default defineRule({
             '`DROP INDEX CONCURRENTLY` the old one and rename the new one (for an index that backs a constraint, swap the constraint with `ADD CONSTRAINT … USING INDEX`).';
         } else {
           remedy = inTx
-            ? `Use \`REINDEX ${word} CONCURRENTLY\`, in a migration that runs outside a transaction (here ${transactionCause(ctx)}).`
+            ? `Use \`REINDEX ${word} CONCURRENTLY\`, in a migration that runs outside a transaction (here ${blocker}).`
             : `Use \`REINDEX ${word} CONCURRENTLY\`: it builds new copies of the indexes while reads and writes continue, then swaps them in. If it fails, drop the leftover \`_ccnew\` indexes and retry.`;
           if (!inTx && kindToken) {
             // The database- and schema-wide concurrent forms skip the system catalogs, which the plain form rebuilds.

@@ -31,7 +31,10 @@ export default defineRule({
         const blocking = ctx.state.locks.filter((l) => !isFresh(ctx, l.relation) && (blockedBy(l.mode).reads || blockedBy(l.mode).writes));
         if (blocking.length === 0) return;
         reported = true;
-        const lock = strongestLock(blocking);
+        const strongest = strongestLock(blocking);
+        // `DROP INDEX` is keyed by the index, but its lock falls on the index's table: name the table when known.
+        const indexTable = strongest.operation.startsWith('DROP INDEX') ? ctx.state.catalog.indexes.get(strongest.relation)?.table : undefined;
+        const lock = indexTable ? { ...strongest, relation: indexTable } : strongest;
         const shown = displayRelation(lock.relation);
         // Insert the SET on its own line before the statement, keeping its indentation; never inside a DO body.
         const text = ctx.file.text;

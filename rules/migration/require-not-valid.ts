@@ -1,7 +1,7 @@
 import type { Fix } from '../../src/core/finding.js';
 import { defineRule } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
-import { lockSentence } from '../../src/locks/lock-table.js';
+import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, columnConstraints, rangeVarKey, rangeVarName, strings } from '../../src/sql/ast.js';
 import { alterCommandRanges, displayRelation, quoteIdent, transactionCause, liveTableAltered } from '../../src/rules/helpers.js';
 
@@ -77,7 +77,7 @@ export default defineRule({
             if (fk && partitioned && ctx.pgVersion < 18) continue;
             const referenced = fk ? ctx.state.locks.find((l) => l.relation === rangeVarKey(c.pktable) && l.relation !== table) : undefined;
             const why =
-              lockSentence(tableLock, 'while every existing row is checked') +
+              lockSentence(lockForCommand(tableLock, cmd, ctx.pgVersion), 'while every existing row is checked') +
               (referenced ? ` It also takes a ${referenced.mode} lock on \`${displayRelation(referenced.relation)}\`, blocking writes there too.` : '');
             const inline = column !== undefined;
             const name: string | undefined = c.conname;

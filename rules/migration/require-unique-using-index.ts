@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { lockSentence } from '../../src/locks/lock-table.js';
+import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
 import { alterCommands, columnConstraints, rangeVarName, strings } from '../../src/sql/ast.js';
 import { alterCommandRanges, displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
 
@@ -75,7 +75,7 @@ export default defineRule({
               message: inlineColumn
                 ? `\`ADD COLUMN ${inlineColumn} … ${kind}\` on existing table \`${displayRelation(key)}\` builds a unique index while the table is locked.`
                 : `\`ADD ${what}\` on existing table \`${displayRelation(key)}\` builds its unique index while the table is locked.`,
-              why: lockSentence(lock, 'for the whole index build'),
+              why: lockSentence(lockForCommand(lock, cmd, ctx.pgVersion), 'for the whole index build'),
               remedy,
               properties: { lockMode: lock.mode, table: displayRelation(key), constraint: primary ? 'primary' : 'unique' },
             });

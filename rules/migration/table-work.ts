@@ -169,6 +169,13 @@ function binaryCompatible(from: ColumnType, to: ColumnType): boolean | 'utc' | '
   return false;
 }
 
+/** `serial` and its kin are not stored types: the column is the plain integer type (with a sequence default). */
+const SERIAL_STORAGE: Record<string, string> = { serial: 'int4', bigserial: 'int8', smallserial: 'int2' };
+
+function storedType(type: ColumnType | undefined): ColumnType | undefined {
+  return type && SERIAL_STORAGE[type.name] ? { ...type, name: SERIAL_STORAGE[type.name] } : type;
+}
+
 /**
  * What `ALTER COLUMN <cmd.name> TYPE …` does to an existing table. `utc` is whether the session TimeZone
  * is UTC (undefined: not known). Without the old type in the catalog the answer is 'unknown', except for a
@@ -184,7 +191,7 @@ export function typeChange(catalog: Catalog, tableKey: string, cmd: any, pgVersi
     .indexesOf(tableKey)
     .filter((i) => i.columns.includes(column))
     .map((i) => i.name);
-  const from = table?.columns.get(column)?.type;
+  const from = storedType(table?.columns.get(column)?.type);
   if (def.raw_default && !trivialUsing(def.raw_default, column)) {
     return { kind: 'rewrite', from, to, reason: 'the `USING` expression computes a new value for every row', indexes };
   }
@@ -231,8 +238,51 @@ function rewriteReason(from: ColumnType, to: ColumnType): string {
 
 type Bound = 'bounds' | 'neutral' | 'unknown';
 
-function isColumn(e: any): boolean {
-  return Boolean(e?.ColumnRef) && !e.ColumnRef.fields?.some((f: any) => f.A_Star);
+/**
+ * The names a column reference can be qualified with in an UPDATE/DELETE: the target table's name and
+ * alias and those of every FROM/USING item. Undefined when an item has no readable name (then no
+ * reference is taken for a variable).
+ */
+type Scope = Set<string> | undefined;
+
+function statementScope(n: any): Scope {
+  const names = new Set<string>();
+  const add = (item: any): boolean => {
+    if (item?.RangeVar) {
+      names.add(item.RangeVar.relname);
+      if (item.RangeVar.alias?.aliasname) names.add(item.RangeVar.alias.aliasname);
+      return true;
+    }
+    if (item?.JoinExpr) {
+      if (item.JoinExpr.alias?.aliasname) names.add(item.JoinExpr.alias.aliasname);
+      return add(item.JoinExpr.larg) && add(item.JoinExpr.rarg);
+    }
+    const alias = item?.RangeSubselect?.alias ?? item?.RangeFunction?.alias;
+    if (alias?.aliasname) {
+      names.add(alias.aliasname);
+      return true;
+    }
+    return false;
+  };
+  if (!add({ RangeVar: n.relation })) return undefined;
+  for (const item of [...(n.fromClause ?? []), ...(n.usingClause ?? [])]) if (!add(item)) return undefined;
+  return names;
+}
+
+/**
+ * `rec.field` whose qualifier names no table of the statement: inside a PL/pgSQL loop (`FOR rec IN SELECT …
+ * LOOP UPDATE t SET … WHERE id = rec.id`) that is a variable, a value fixed for the statement, not a column.
+ * (In plain SQL such a reference is an error, so the reading is safe.)
+ */
+function isVariable(e: any, scope: Scope): boolean {
+  const fields = e?.ColumnRef?.fields;
+  if (!scope || !Array.isArray(fields) || fields.length !== 2 || fields[1]?.A_Star) return false;
+  const qualifier = fields[0]?.String?.sval;
+  return typeof qualifier === 'string' && !scope.has(qualifier);
+}
+
+function isColumn(e: any, scope?: Scope): boolean {
+  return Boolean(e?.ColumnRef) && !e.ColumnRef.fields?.some((f: any) => f.A_Star) && !isVariable(e, scope);
 }
 
 function columnName(e: any): string {
@@ -241,12 +291,12 @@ function columnName(e: any): string {
 }
 
 /** An expression that reads no column: constants, parameters, `now() - interval '1 day'`. */
-function isValue(e: any): boolean {
+function isValue(e: any, scope?: Scope): boolean {
   if (!e || typeof e !== 'object') return false;
   let hasColumn = false;
   let hasQuery = false;
   walk(e, (node) => {
-    if ((node as any).ColumnRef) hasColumn = true;
+    if ((node as any).ColumnRef && !isVariable(node, scope)) hasColumn = true;
     if ((node as any).SubLink) hasQuery = true;
   });
   return !hasColumn && !hasQuery;
@@ -268,15 +318,15 @@ function uniqueColumns(catalog: Catalog, tableKey: string): Set<string> | undefi
 }
 
 /** Classifies one conjunct of a WHERE clause: does it bound the number of rows touched? */
-function conjunct(e: any, unique: Set<string> | undefined, ranges: Map<string, { lower: boolean; upper: boolean }>): Bound {
+function conjunct(e: any, unique: Set<string> | undefined, ranges: Map<string, { lower: boolean; upper: boolean }>, scope: Scope): Bound {
   if (!e || typeof e !== 'object') return 'unknown';
   if (e.A_Const) return 'neutral'; // WHERE true
-  if (e.NullTest || e.BooleanTest) return isColumn(e.NullTest?.arg ?? e.BooleanTest?.arg) ? 'neutral' : 'unknown';
+  if (e.NullTest || e.BooleanTest) return isColumn(e.NullTest?.arg ?? e.BooleanTest?.arg, scope) ? 'neutral' : 'unknown';
   if (e.SubLink) return hasLimit(e.SubLink.subselect) ? 'bounds' : 'unknown';
   if (e.BoolExpr) {
     const args: any[] = e.BoolExpr.args ?? [];
-    if (e.BoolExpr.boolop === 'AND_EXPR') return combineAnd(args.map((a) => conjunct(a, unique, ranges)));
-    const parts = args.map((a) => conjunct(a, unique, new Map()));
+    if (e.BoolExpr.boolop === 'AND_EXPR') return combineAnd(args.map((a) => conjunct(a, unique, ranges, scope)));
+    const parts = args.map((a) => conjunct(a, unique, new Map(), scope));
     if (parts.includes('unknown')) return 'unknown';
     if (e.BoolExpr.boolop === 'OR_EXPR' && parts.every((p) => p === 'bounds')) return 'bounds';
     return 'neutral';
@@ -288,16 +338,16 @@ function conjunct(e: any, unique: Set<string> | undefined, ranges: Map<string, {
   let left = a.lexpr;
   let right = a.rexpr;
   let flipped = false;
-  if (!isColumn(left) && isColumn(right)) {
+  if (!isColumn(left, scope) && isColumn(right, scope)) {
     [left, right] = [right, left];
     flipped = true;
   }
-  if (!isColumn(left)) return 'unknown';
+  if (!isColumn(left, scope)) return 'unknown';
   const col = columnName(left);
   if (a.kind === 'AEXPR_BETWEEN' || a.kind === 'AEXPR_BETWEEN_SYM') return 'bounds';
   if (a.kind === 'AEXPR_NOT_BETWEEN' || a.kind === 'AEXPR_NOT_BETWEEN_SYM') return 'neutral';
-  if (isColumn(right)) return op === '=' ? 'neutral' : 'unknown'; // a join condition
-  const rightIsValues = a.kind === 'AEXPR_IN' ? (right?.List?.items ?? []).every(isValue) : isValue(right);
+  if (isColumn(right, scope)) return op === '=' ? 'neutral' : 'unknown'; // a join condition
+  const rightIsValues = a.kind === 'AEXPR_IN' ? (right?.List?.items ?? []).every((item: any) => isValue(item, scope)) : isValue(right, scope);
   if (!rightIsValues) {
     // Bounds made of PL/pgSQL variables (they parse as column references) still bound a batch.
     if (['<', '<=', '>', '>='].includes(op) && right?.ColumnRef) return recordRange(ranges, col, op, flipped);
@@ -346,7 +396,7 @@ export function unboundedWrite(stmt: SqlStatement, catalog: Catalog): string | u
   }
   if (!n.whereClause) return 'it has no WHERE clause, so it touches every row';
   if (n.whereClause.A_Const?.boolval?.boolval) return 'its WHERE clause is always true, so it touches every row';
-  const verdict = conjunct(n.whereClause, uniqueColumns(catalog, tableKey), new Map());
+  const verdict = conjunct(n.whereClause, uniqueColumns(catalog, tableKey), new Map(), statementScope(n));
   if (verdict !== 'neutral') return undefined;
   return 'its WHERE clause selects rows by a condition that is not a batch (no key range, no LIMIT), so it touches every matching row in one statement';
 }

@@ -9,14 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { allRules, ruleById } from '../../rules/index.js';
-import { check, ConfigError, type CheckResult } from '../check.js';
+import { applyBaseline, BASELINE_FILE, createBaseline, readBaseline, serializeBaseline } from '../baseline.js';
+import { changedFiles, filterChanged } from '../changed.js';
+import { check, ConfigError, type CheckOptions, type CheckResult } from '../check.js';
 import { CONFIG_FILE, DEFAULT_PG_VERSION } from '../config/config.js';
 import { SEVERITY_RANK } from '../core/finding.js';
 import { helpUri, type Rule } from '../core/rule.js';
 import { applyFixes } from '../fix.js';
 import { reporters } from '../reporters/index.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'github', 'markdown'] as const;
 
 export function toolVersion(): string {
   // dist/src/cli/main.js when built, src/cli/main.ts when run from source (tests).
@@ -76,9 +78,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
             default: false,
             describe: 'Also apply the migrations to an embedded PostgreSQL (PGlite) and report statements that fail (docs/replay.md)',
           })
+          .option('database-url', {
+            type: 'string',
+            describe: 'Replay on this PostgreSQL server instead (postgres://user@host:port/db), in a throwaway database dropped afterwards; implies --replay',
+          })
           .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' })
           .option('fix', { type: 'boolean', default: false, describe: 'Apply safe autofixes to the files, then report what is left' })
-          .option('fix-unsafe', { type: 'boolean', default: false, describe: 'With --fix: also apply fixes that change behaviour (review the diff)' }),
+          .option('fix-unsafe', { type: 'boolean', default: false, describe: 'With --fix: also apply fixes that change behaviour (review the diff)' })
+          .option('changed-since', {
+            type: 'string',
+            describe: 'Report only on files changed since this git ref (committed since the branch left it, uncommitted or untracked); every migration is still analysed',
+          })
+          .option('baseline', { type: 'string', describe: `Report only findings not in this baseline file (written by \`plumbline baseline\`, default name ${BASELINE_FILE})` }),
       async (args) => {
         const root = path.resolve(io.cwd, args.root ?? '.');
         // Paths on the command line are relative to the working directory (what the shell completes),
@@ -94,14 +105,28 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           enableRules: args.rule,
           disableRules: args['disable-rule'],
           stdin: args.stdin ? { text: await io.readStdin(), filename: args['stdin-filename'] } : undefined,
-          replay: args.replay,
+          replay: replayOption(args.replay, args['database-url']),
         };
-        let result = await check(checkOptions);
+        // --changed-since and --baseline filter the findings of a full analysis (src/changed.ts, src/baseline.ts).
+        if (args.stdin && (args['changed-since'] !== undefined || args.baseline !== undefined)) {
+          throw new UsageError('--changed-since and --baseline work on files and cannot be used with --stdin.');
+        }
+        const since = args['changed-since'];
+        const changed = since === undefined ? undefined : await changedFiles(since, root);
+        const baselinePath = args.baseline === undefined ? undefined : path.resolve(io.cwd, args.baseline);
+        const baselineName = baselinePath && (path.relative(root, baselinePath).split(path.sep).join('/') || baselinePath);
+        const baseline = baselinePath ? readBaseline(baselinePath, baselineName) : undefined;
+        const narrow = (r: CheckResult) => {
+          if (changed) r = filterChanged(r, since!, changed);
+          if (baseline) r = applyBaseline(r, baseline, baselineName!);
+          return r;
+        };
+        let result = narrow(await check(checkOptions));
         if (args.fix) {
           const outcome = applyFixes(result.findings, args['fix-unsafe']);
           io.stderr(`plumbline: applied ${outcome.applied} fix${outcome.applied === 1 ? '' : 'es'} in ${outcome.files.length} file${outcome.files.length === 1 ? '' : 's'}${outcome.skipped ? ` (${outcome.skipped} overlapping fix${outcome.skipped === 1 ? '' : 'es'} left for another run)` : ''}.\n`);
           // Report what is left after the fixes, on the rewritten files.
-          if (outcome.files.length) result = await check(checkOptions);
+          if (outcome.files.length) result = narrow(await check(checkOptions));
         }
         const format = args.format ?? (io.env.GITHUB_ACTIONS === 'true' && reporters.github ? 'github' : 'text');
         const reporter = reporters[format];
@@ -116,6 +141,50 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           }
         } else io.stdout(report);
         exitCode = exitCodeFor(result, args['fail-on']);
+      },
+    )
+    .command(
+      'baseline [paths..]',
+      `Record today's findings in a baseline file (default ${BASELINE_FILE}); \`check --baseline FILE\` then reports only new ones`,
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, describe: 'Files, folders or globs (default: the config paths, or .)' })
+          .option('output', { alias: 'o', type: 'string', default: BASELINE_FILE, describe: 'Baseline file to write' })
+          .option('config', { alias: 'c', type: 'string', describe: `Configuration file (default: ./${CONFIG_FILE} when present)` })
+          .option('pg-version', { type: 'number', describe: `PostgreSQL major version the migrations run on (default ${DEFAULT_PG_VERSION})` })
+          .option('assume-in-transaction', { type: 'boolean', describe: 'Plain SQL folders: assume each file runs inside a transaction' })
+          .option('rule', { type: 'string', array: true, describe: 'Enable a rule (repeatable)' })
+          .option('disable-rule', { type: 'string', array: true, describe: 'Disable a rule (repeatable)' })
+          .option('replay', { type: 'boolean', default: false, describe: 'Also replay the migrations (include replay-error findings)' })
+          .option('root', { type: 'string', describe: 'Analysis root: paths in the baseline are relative to it (default: the working directory)' }),
+      async (args) => {
+        const root = path.resolve(io.cwd, args.root ?? '.');
+        const fromCwd = (p: string) => (path.isAbsolute(p) ? p : path.relative(root, path.resolve(io.cwd, p)) || '.');
+        const result = await check({
+          root,
+          paths: args.paths?.map(fromCwd),
+          configPath: args.config === undefined ? undefined : fromCwd(args.config),
+          pgVersion: args['pg-version'],
+          assumeInTransaction: args['assume-in-transaction'],
+          enableRules: args.rule,
+          disableRules: args['disable-rule'],
+          replay: args.replay,
+        });
+        // A baseline of a run that could not read everything would hide findings it never saw.
+        const errors = result.notifications.filter((n) => n.level === 'error');
+        if (errors.length) {
+          io.stderr(`${errors.map((n) => `plumbline: ${n.message}\n`).join('')}plumbline: the baseline was not written, since not every input could be checked.\n`);
+          exitCode = 2;
+          return;
+        }
+        const baseline = createBaseline(result);
+        try {
+          writeFileSync(path.resolve(io.cwd, args.output), serializeBaseline(baseline));
+        } catch (error) {
+          throw new ConfigError(`Cannot write the baseline to ${args.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+        }
+        const n = baseline.findings.length;
+        io.stdout(`Wrote ${n} finding${n === 1 ? '' : 's'} to ${args.output} (${result.fileCount} file${result.fileCount === 1 ? '' : 's'} checked). \`plumbline check --baseline ${args.output}\` now reports only new findings.\n`);
       },
     )
     .command(
@@ -184,6 +253,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 }
 
 class UsageError extends Error {}
+
+/** `--database-url` replays on that server (and implies `--replay`); it must be a PostgreSQL URL. */
+function replayOption(replay: boolean, databaseUrl: string | undefined): CheckOptions['replay'] {
+  if (databaseUrl === undefined) return replay;
+  if (!/^postgres(ql)?:\/\/./.test(databaseUrl)) {
+    throw new UsageError('--database-url must be a PostgreSQL URL: postgres://user:password@host:port/database.');
+  }
+  return { databaseUrl };
+}
 
 export function exitCodeFor(result: CheckResult, failOn: 'error' | 'warning' | 'note' | 'none'): number {
   // A path that does not exist or a file that cannot be read means the run did not check what CI asked

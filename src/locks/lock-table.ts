@@ -348,6 +348,17 @@ function foreignKeysOf(cmd: any): any[] {
 }
 
 /** "`CREATE INDEX` takes a SHARE lock on `orders`: it blocks writes (INSERT, UPDATE, DELETE) until it finishes." */
+/**
+ * The lock an `ALTER TABLE` takes on its table, worded for one of its sub-commands: when that sub-command
+ * alone takes the statement's mode, name it (`ALTER TABLE … ALTER COLUMN … TYPE`) rather than whichever
+ * sub-command of that mode came first (`… SET DEFAULT`); otherwise keep the statement's wording, which
+ * names the sub-command that makes the lock that strong.
+ */
+export function lockForCommand(lock: LockAcquisition, cmd: any, pgVersion: number): LockAcquisition {
+  if (!lock.operation.startsWith('ALTER TABLE') || !cmd?.subtype || alterCommandLock(cmd, pgVersion) !== lock.mode) return lock;
+  return { ...lock, operation: `ALTER TABLE … ${alterCommandWords(cmd)}` };
+}
+
 export function lockSentence(lock: LockAcquisition, until = 'until it finishes'): string {
   return `\`${lock.operation}\` takes ${/^[AEIOU]/.test(lock.mode) ? 'an' : 'a'} ${lock.mode} lock on \`${displayRelation(lock.relation)}\`, which blocks ${describeBlocked(lock.mode)} ${until}.`;
 }

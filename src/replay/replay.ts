@@ -7,8 +7,12 @@ import { parseScript } from '../engine/migrations.js';
 import type { Migration, MigrationScript, MigrationSet } from '../migrations/model.js';
 import type { SqlStatement } from '../sql/parse.js';
 import { walk } from '../sql/ast.js';
+import { applyScript, environmentError, transactionEffect, type ApplyFailure } from './apply.js';
 import { errorInfo, type DatabaseErrorInfo, type ReplayDatabase } from './database.js';
-import { heldLocks, newLocks, relations, rewrites, type HeldLock, type ObservedLock, type ObservedRewrite } from './observe.js';
+import type { LockMode } from '../locks/lock-table.js';
+import { blockingLocks, heldLocks, newLocks, relations, rewrites, strongestByRelation, type HeldLock, type ObservedLock, type ObservedRewrite } from './observe.js';
+import { provable, proveReversal, type ReversalProof } from './reversal.js';
+import { snapshot, type Snapshot } from './schema.js';
 
 /**
  * How replay ran a statement:
@@ -31,6 +35,11 @@ export interface StatementObservation {
    * Absent when `ran` is `outside-transaction` or `control`.
    */
   locks?: ObservedLock[];
+  /**
+   * The locks among `locks` that can make other sessions wait (see `blockingLocks`), strongest mode per
+   * relation, by relation name: what the lock timeline shows. Absent when `locks` is.
+   */
+  blocking?: Array<{ relation: string; mode: LockMode }>;
   /**
    * Inside a longer transaction: every relation-level lock the transaction holds after this statement
    * (those taken by earlier statements stay held until COMMIT). Absent otherwise.
@@ -56,8 +65,9 @@ export interface ReplayStop {
   migration: Migration;
   /** `failed`: a statement failed (it carries the error); `environment`: it failed for a reason that is
    * about the replay database, not the migration (an extension PGlite does not ship…); `syntax`: the
-   * script does not parse, so replay cannot know what PostgreSQL would run. */
-  reason: 'failed' | 'environment' | 'syntax';
+   * script does not parse, so replay cannot know what PostgreSQL would run; `restore`: after proving a
+   * down, the database could not be brought back to the state after the up. */
+  reason: 'failed' | 'environment' | 'syntax' | 'restore';
   stmt?: SqlStatement;
   error?: DatabaseErrorInfo;
   /** Human explanation, for notifications. */
@@ -70,38 +80,9 @@ export interface SetReplay {
   stop?: ReplayStop;
   /** Roles the migrations grant to or use without creating: replay created them (NOLOGIN) first. */
   assumedRoles: string[];
+  /** The reversibility proof of each migration with a down whose up applied, in order. */
+  reversals: ReversalProof[];
   durationMs: number;
-}
-
-/** Statement kinds whose failure says something about the replay database rather than the migration. */
-const ENVIRONMENT_KINDS = new Set([
-  'CreateExtensionStmt',
-  'AlterExtensionStmt',
-  'CreatedbStmt',
-  'DropdbStmt',
-  'AlterDatabaseStmt',
-  'AlterDatabaseSetStmt',
-  'CreateTableSpaceStmt',
-  'DropTableSpaceStmt',
-  'AlterSystemStmt',
-  'CreateSubscriptionStmt',
-  'AlterSubscriptionStmt',
-  'DropSubscriptionStmt',
-  'LoadStmt',
-  'CreateFdwStmt',
-  'CreateForeignServerStmt',
-  'CreateUserMappingStmt',
-  'ImportForeignSchemaStmt',
-]);
-
-/** SQLSTATE classes that mean the database could not do it, not that the migration is wrong. */
-function environmentError(stmt: SqlStatement, error: DatabaseErrorInfo): boolean {
-  if (ENVIRONMENT_KINDS.has(stmt.kind)) return true;
-  if (stmt.kind === 'CopyStmt' && stmt.node.filename) return true; // COPY … FROM '/server/file'
-  const cls = (error.code ?? '').slice(0, 2);
-  // 53 insufficient resources, 57 operator intervention (statement timeout), 58 system error
-  // (a missing file: an extension's library), XX internal error.
-  return ['53', '57', '58', 'XX'].includes(cls);
 }
 
 /** Run as written, without snapshots or a wrapping transaction. */
@@ -109,21 +90,6 @@ const CONTROL_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableSh
 
 /** Statements PostgreSQL accepts only inside a transaction block (RequireTransactionBlock). */
 const NEEDS_TRANSACTION_BLOCK = new Set(['LockStmt', 'DeclareCursorStmt']);
-
-function transactionEffect(stmt: SqlStatement): 'begin' | 'end' | 'none' {
-  if (stmt.kind !== 'TransactionStmt') return 'none';
-  switch (stmt.node.kind) {
-    case 'TRANS_STMT_BEGIN':
-    case 'TRANS_STMT_START':
-      return 'begin';
-    case 'TRANS_STMT_COMMIT':
-    case 'TRANS_STMT_ROLLBACK':
-    case 'TRANS_STMT_PREPARE':
-      return 'end';
-    default:
-      return 'none';
-  }
-}
 
 /** Role names the set refers to (GRANT … TO, OWNER TO, SET ROLE, policies…) but never creates. */
 export function rolesToAssume(set: MigrationSet): string[] {
@@ -148,25 +114,65 @@ export function rolesToAssume(set: MigrationSet): string[] {
   return [...used].filter((r) => !created.has(r)).sort();
 }
 
+export interface ReplaySetOptions {
+  /** Prove each down (up, down, compare, up again): see reversal.ts. Default true. */
+  reversibility?: boolean;
+}
+
 /**
  * Replays the up-migrations of `set` on `db`, which must be fresh (just opened, or `reset()`).
- * Stops at the first statement that fails, as a migration tool does.
+ * Stops at the first statement that fails, as a migration tool does. For each migration with a down, it
+ * also proves that the down undoes the up (`reversals`), and goes on from the state after the up.
  */
-export async function replaySet(db: ReplayDatabase, set: MigrationSet): Promise<SetReplay> {
+export async function replaySet(db: ReplayDatabase, set: MigrationSet, options: ReplaySetOptions = {}): Promise<SetReplay> {
   const started = performance.now();
-  const result: SetReplay = { set, scripts: [], assumedRoles: [], durationMs: 0 };
+  const result: SetReplay = { set, scripts: [], assumedRoles: [], reversals: [], durationMs: 0 };
   const existing = new Set((await db.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles')).map((r) => r.rolname));
   for (const role of rolesToAssume(set)) {
     if (existing.has(role)) continue;
     await db.exec(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
     result.assumedRoles.push(role);
   }
-  for (const migration of set.migrations) {
+  /** Every up so far again, from an empty database: the way back when undoing a down is not exact. */
+  const rebuild = async (upTo: number): Promise<ApplyFailure | undefined> => {
+    await db.reset();
+    for (const role of result.assumedRoles) await db.exec(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+    for (const m of set.migrations.slice(0, upTo + 1)) {
+      const failure = await applyScript(db, m.up);
+      if (failure) return failure;
+    }
+    return undefined;
+  };
+  /** The schema as it is now, when nothing ran since it was read. */
+  let current: Snapshot | undefined;
+  for (const [index, migration] of set.migrations.entries()) {
+    const prove = options.reversibility !== false && provable(migration);
+    const s0 = performance.now();
+    const before = prove ? (current ?? (await snapshot(db))) : undefined;
+    const beforeMs = performance.now() - s0;
+    current = undefined;
     const stop = await replayScript(db, migration, migration.up, result);
     if (stop) {
       result.stop = stop;
       break;
     }
+    if (!prove || !before) continue;
+    const t0 = performance.now();
+    const { proof, restored, after } = await proveReversal(db, migration, before, () => rebuild(index));
+    // The whole cost of the proof: the snapshot before the up, the down, the comparison, the way back.
+    proof.durationMs = beforeMs + performance.now() - t0;
+    result.reversals.push(proof);
+    if (!restored) {
+      result.stop = {
+        migration,
+        reason: 'restore',
+        message: `Replay stopped after proving the down of \`${migration.up.file.relPath}\`: the database could not be brought back to the state after its up (replaying the ups again failed), so later migrations were not replayed.`,
+      };
+      break;
+    }
+    // After a rollback nothing was read outside the down's transaction; after the up again, the schema
+    // was checked to be the one after the up.
+    if (proof.restoredBy === 'up') current = after;
   }
   result.durationMs = performance.now() - started;
   return result;
@@ -289,6 +295,7 @@ async function replayScript(db: ReplayDatabase, migration: Migration, script: Mi
       rewrites: rewrites(relsBefore, relsAfter),
       durationMs,
     };
+    observation.blocking = [...strongestByRelation(blockingLocks(observation.locks!))].map(([relation, mode]) => ({ relation, mode }));
     if (!ownTransaction) observation.held = newLocks([], locksNow, relsBefore, relsAfter);
     replay.statements.push(observation);
     txLocks = locksNow;

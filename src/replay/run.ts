@@ -10,6 +10,7 @@ import type { MigrationScript, MigrationSet } from '../migrations/model.js';
 import { errorInfo, openPglite, openPostgres, pgliteVersion, type ReplayDatabase } from './database.js';
 import { blockingLocks, strongestByRelation, type ObservedLock } from './observe.js';
 import { replaySet, type SetReplay, type StatementObservation } from './replay.js';
+import { errorRange, reversalFindings } from './reversal.js';
 
 export interface ReplayOptions {
   /** Replay on a real server (a throwaway database on it) instead of the embedded PostgreSQL. */
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   cacheDir?: string | false;
   /** A database already open (API use, tests): replay resets it before each set and leaves it open. */
   database?: ReplayDatabase;
+  /** Prove each down migration (up, down, compare the schema, up again): default true. */
+  reversibility?: boolean;
 }
 
 export interface ReplaySummary {
@@ -43,6 +46,7 @@ export class ReplayRun {
     readonly db: ReplayDatabase,
     readonly label: string,
     private readonly notifications: Notification[],
+    private readonly reversibility: boolean,
     /** Opened here, so closed here; a database passed in is only reset. */
     private readonly owned: boolean,
   ) {
@@ -56,7 +60,7 @@ export class ReplayRun {
         options.database ?? (options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite({ cacheDir: options.cacheDir }));
       const version = /PostgreSQL (\S+)/.exec(db.version)?.[1] ?? String(db.major);
       const label = db.engine === 'pglite' ? `PostgreSQL ${version} (PGlite ${pgliteVersion()})` : `PostgreSQL ${version} (server)`;
-      return new ReplayRun(db, label, notifications, !options.database);
+      return new ReplayRun(db, label, notifications, options.reversibility !== false, !options.database);
     } catch (error) {
       notifications.push({
         id: 'replay-unavailable',
@@ -74,7 +78,7 @@ export class ReplayRun {
     this.used = true;
     let result: SetReplay;
     try {
-      result = await replaySet(this.db, set);
+      result = await replaySet(this.db, set, { reversibility: this.reversibility });
     } catch (error) {
       // The replay machinery itself failed (the database went away): say so, keep the static results.
       this.notifications.push({
@@ -86,18 +90,20 @@ export class ReplayRun {
       return external;
     }
     this.sets.push(result);
+    for (const proof of result.reversals) {
+      for (const { script, input } of reversalFindings(proof, this.label)) {
+        const list = external.get(script) ?? [];
+        list.push({ ruleId: 'down-reverses-up', input });
+        external.set(script, list);
+      }
+    }
     const stop = result.stop;
     if (!stop) return external;
     if (stop.reason === 'failed' && stop.stmt && stop.error) {
       const script = stop.migration.up;
       const error = stop.error;
-      let range = stop.stmt.range;
-      if (error.position !== undefined) {
-        // PostgreSQL's position is a 1-based character offset into the statement: point at that token.
-        const offset = stop.stmt.range.start + error.position - 1;
-        const token = stop.stmt.tokens.find((t) => t.start <= offset && offset < t.end);
-        if (token) range = { start: token.start, end: token.end };
-      }
+      // PostgreSQL's position is a 1-based character offset into the statement: point at that token.
+      const range = errorRange(stop.stmt, error.position);
       const list = external.get(script) ?? [];
       list.push({
         ruleId: 'replay-error',
@@ -128,6 +134,7 @@ export class ReplayRun {
    * records the summary notification, and closes the database.
    */
   async finish(findings: Finding[]): Promise<ReplaySummary> {
+    supersedeStaticReversals(findings, this.sets);
     const byFile = new Map<string, StatementObservation[]>();
     for (const set of this.sets) {
       for (const s of set.scripts) {
@@ -159,12 +166,18 @@ export class ReplayRun {
     const statements = this.sets.reduce((n, s) => n + s.scripts.reduce((m, sc) => m + sc.statements.length, 0), 0);
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const roles = [...new Set(this.sets.flatMap((s) => s.assumedRoles))];
+    const proofs = this.sets.flatMap((s) => s.reversals);
+    const failing = proofs.filter((p) => p.outcome === 'differs' || p.outcome === 'down-fails').length;
+    const proved = proofs.length
+      ? `; replayed ${proofs.length} ${proofs.length === 1 ? 'down' : 'downs'} after ${proofs.length === 1 ? 'its up' : 'their ups'} (${failing ? `${failing} ${failing === 1 ? 'does' : 'do'} not restore the schema` : 'each restores the schema'}) in ${seconds(proofs.reduce((n, p) => n + p.durationMs, 0))}`
+      : '';
     this.notifications.push({
       id: 'replay-summary',
       level: 'note',
       message:
         `Replay on ${this.label}: ${applied} of ${total} ${total === 1 ? 'migration' : 'migrations'} applied (${statements} ${statements === 1 ? 'statement' : 'statements'} run) in ` +
         `${seconds(this.sets.reduce((n, s) => n + s.durationMs, 0))}, after ${seconds(this.db.startMs)} to start it` +
+        proved +
         (roles.length ? `; created the roles ${roles.map((r) => `\`${r}\``).join(', ')} (NOLOGIN), which the migrations use but do not create` : '') +
         '.',
     });
@@ -182,5 +195,31 @@ export class ReplayRun {
 
   async close(): Promise<void> {
     if (this.owned) await this.db.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Where replay proved a migration's down (it ran, and the schema was compared), its result replaces the
+ * static rule's guesses about objects left behind on that migration: a leftover the replay found is
+ * reported once, with the catalog difference; one it did not find is not there. The static findings
+ * about data a down cannot bring back (a dropped table or column recreated empty) stay: replay compares
+ * the schema, not the rows.
+ */
+function supersedeStaticReversals(findings: Finding[], sets: SetReplay[]): void {
+  const proven = new Map<string, Array<{ start: number; end: number }>>();
+  for (const set of sets) {
+    for (const proof of set.reversals) {
+      if (proof.outcome !== 'reverses' && proof.outcome !== 'differs') continue;
+      const up = proof.migration.up;
+      proven.set(up.file.path, [...(proven.get(up.file.path) ?? []), ...up.sections]);
+    }
+  }
+  if (proven.size === 0) return;
+  for (let i = findings.length - 1; i >= 0; i--) {
+    const f = findings[i];
+    if (f.ruleId !== 'down-reverses-up' || f.properties?.proof === 'replay') continue;
+    if (String(f.properties?.kind ?? '').startsWith('dropped')) continue;
+    const sections = proven.get(f.file.path);
+    if (sections?.some((r) => r.start <= f.range.start && f.range.start < Math.max(r.end, r.start + 1))) findings.splice(i, 1);
   }
 }

@@ -4,6 +4,7 @@
  * Repeated identical text in one file gets an occurrence suffix (`:2`), as GitHub's own hash does.
  */
 import { createHash } from 'node:crypto';
+import type { CheckResult } from '../check.js';
 import type { Finding } from '../core/finding.js';
 
 export function fingerprints(findings: Finding[]): Map<Finding, string> {
@@ -20,4 +21,13 @@ export function fingerprints(findings: Finding[]): Map<Finding, string> {
     out.set(f, `${hash}:${n}`);
   }
   return out;
+}
+
+/**
+ * The fingerprints of a result's findings. When findings were left out after the analysis
+ * (`--changed-since`, `--baseline`), the ones computed on the full list, so that a kept finding keeps
+ * its occurrence number (`:2` stays `:2` when the identical `:1` is in the baseline).
+ */
+export function resultFingerprints(result: CheckResult): Map<Finding, string> {
+  return result.fingerprints ?? fingerprints(result.findings);
 }

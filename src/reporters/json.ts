@@ -1,6 +1,7 @@
 /**
  * The `json` format, version 1. Shape (documented in docs/output.md):
- * { version: 1, tool: { name, version }, summary: { files, findings, errors, warnings, notes },
+ * { version: 1, tool: { name, version }, summary: { files, findings, errors, warnings, notes,
+ *     changedSince?: { ref, files, hidden }, baseline?: { file, entries, suppressed, fixed } },
  *   findings: [{ ruleId, severity, path, start: {line, column, offset}, end: {…}, message, why, remedy,
  *                fingerprint, related?: [{ path, start, end, message }], fix?: { description, safe, edits },
  *                properties? }],
@@ -8,7 +9,7 @@
  * Offsets are UTF-16 code units into the file text; lines and columns are 1-based.
  */
 import type { Range, SourceFile } from '../core/source.js';
-import { fingerprints } from './fingerprint.js';
+import { resultFingerprints } from './fingerprint.js';
 import type { Reporter } from './types.js';
 
 function span(file: SourceFile, range: Range) {
@@ -18,7 +19,7 @@ function span(file: SourceFile, range: Range) {
 }
 
 export const jsonReporter: Reporter = (result, ctx) => {
-  const prints = fingerprints(result.findings);
+  const prints = resultFingerprints(result);
   const count = (s: string) => result.findings.filter((f) => f.severity === s).length;
   const doc = {
     version: 1,
@@ -29,6 +30,12 @@ export const jsonReporter: Reporter = (result, ctx) => {
       errors: count('error'),
       warnings: count('warning'),
       notes: count('note'),
+      ...(result.changedSince
+        ? { changedSince: { ref: result.changedSince.ref, files: result.changedSince.files.length, hidden: result.changedSince.hidden } }
+        : {}),
+      ...(result.baseline
+        ? { baseline: { file: result.baseline.file, entries: result.baseline.entries, suppressed: result.baseline.suppressed, fixed: result.baseline.fixed } }
+        : {}),
     },
     findings: result.findings.map((f) => ({
       ruleId: f.ruleId,

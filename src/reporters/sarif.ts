@@ -10,7 +10,7 @@ import type { CheckResult } from '../check.js';
 import type { Finding, Notification, Severity } from '../core/finding.js';
 import { DOCS_BASE_URL, helpUri, type Rule } from '../core/rule.js';
 import type { Range, SourceFile } from '../core/source.js';
-import { fingerprints } from './fingerprint.js';
+import { resultFingerprints } from './fingerprint.js';
 import type { Reporter, ReportContext } from './types.js';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -174,7 +174,7 @@ export function buildSarif(result: CheckResult, ctx: ReportContext, limits: Sari
   };
   const physical = (file: SourceFile, range: Range) => ({ artifactLocation: artifactLocation(file.relPath), region: sarifRegion(file, range) });
 
-  const prints = fingerprints(result.findings);
+  const prints = resultFingerprints(result);
   const toResult = (f: Finding) => {
     const related = (f.related ?? []).slice(0, limits.relatedLocations);
     let text = `${sentence(plainText(f.message))} ${sentence(plainText(f.why))} Fix: ${sentence(plainText(f.remedy))}`;
@@ -195,6 +195,8 @@ export function buildSarif(result: CheckResult, ctx: ReportContext, limits: Sari
       message: { text },
       locations: [{ physicalLocation: physical(f.file, f.range) }],
       partialFingerprints: { primaryLocationLineHash: prints.get(f)! },
+      // With --baseline only the findings the baseline lacks are left: each is new relative to it.
+      ...(result.baseline ? { baselineState: 'new' as const } : {}),
       ...(related.length
         ? {
             relatedLocations: related.map((r, i) => ({

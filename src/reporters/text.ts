@@ -1,6 +1,7 @@
 /** The `text` format: a code frame per finding with the statement underlined, then a summary line. */
 import pc from 'picocolors';
 import type { Finding } from '../core/finding.js';
+import { timelineLines } from './timeline.js';
 import type { Reporter } from './types.js';
 
 const MAX_FRAME_LINES = 4;
@@ -26,6 +27,9 @@ export const textReporter: Reporter = (result, ctx) => {
     if (f.fix) out.push(`  ${c.dim(`autofix (${f.fix.safe ? 'safe' : 'unsafe'}): ${f.fix.description}`)}`);
     out.push('');
   }
+  // With --replay: what each replayed statement locked (src/reporters/timeline.ts).
+  const timeline = timelineLines(result, c);
+  if (timeline.length) out.push(...timeline, '');
   for (const n of result.notifications) {
     out.push(`${n.level === 'error' ? c.red('error') : c.yellow(n.level)}  ${n.message}`);
   }

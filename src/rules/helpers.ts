@@ -36,6 +36,16 @@ export function transactionCause(ctx: MigrationContext<any>): string {
   return 'the file opens a transaction with BEGIN';
 }
 
+/**
+ * Why `CONCURRENTLY` cannot be used where this statement runs, in words, or '' when it can: inside a DO
+ * block (the body runs as a function, in one transaction, where PostgreSQL refuses CONCURRENTLY), or in a
+ * transaction (see transactionCause).
+ */
+export function concurrencyBlocker(ctx: MigrationContext<any>, stmt: SqlStatement): string {
+  if (stmt.viaDo) return 'it sits in a DO block, whose body runs as a function inside one transaction';
+  return transactionCause(ctx);
+}
+
 /** The range of the object a statement targets: the relation name token when found. */
 export function relationRange(stmt: SqlStatement, relname: string | undefined): Range {
   if (relname) {

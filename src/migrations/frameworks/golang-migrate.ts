@@ -55,10 +55,20 @@ function buildSet(candidate: Candidate, ctx: DiscoverContext): MigrationSet {
   const root = setRoot(ctx, candidate.root);
   const ups = new Map<string, string>();
   const downs = new Map<string, string>();
+  const otherDialects = new Set<string>();
+  let otherDialectFiles = 0;
   for (const f of candidate.files.filter(isSql)) {
     const m = FILE.exec(path.basename(f));
     if (!m || path.dirname(f) !== candidate.root) {
       ignoredFile(ctx, f, 'golang-migrate only runs files named `<version>_<title>.up.sql` or `.down.sql` directly in its folder');
+      continue;
+    }
+    // Multi-dialect folders (pop/fizz and others generate `….mysql.up.sql`, `….sqlite3.up.sql` beside
+    // `….postgres.up.sql`): only the PostgreSQL files are ours.
+    const dialect = /\.(mysql|mariadb|sqlite3?|cockroach|mssql|sqlserver|oracle|clickhouse)$/i.exec(m[2]);
+    if (dialect) {
+      otherDialects.add(dialect[1].toLowerCase());
+      otherDialectFiles++;
       continue;
     }
     (m[3] === 'up' ? ups : downs).set(f, `${m[1]}_${m[2]}`);
@@ -72,7 +82,7 @@ function buildSet(candidate: Candidate, ctx: DiscoverContext): MigrationSet {
     const migration: Migration = {
       id: migrationId(root, stem),
       version,
-      name: title,
+      name: title.replace(/\.postgres(ql)?$/i, ''),
       framework: 'golang-migrate',
       kind: 'versioned',
       up: implicitTransaction(script(file, whole(file), false, ''), SENDER),
@@ -85,6 +95,14 @@ function buildSet(candidate: Candidate, ctx: DiscoverContext): MigrationSet {
       if (down) migration.down = implicitTransaction(script(down, whole(down), false, ''), SENDER);
     }
     items.push({ migration, version });
+  }
+  if (otherDialectFiles > 0) {
+    ctx.notifications.push({
+      id: 'other-database',
+      level: 'note',
+      path: root,
+      message: `Skipped ${otherDialectFiles} migration file${otherDialectFiles === 1 ? '' : 's'} of \`${root}\` written for other databases (${[...otherDialects].sort().join(', ')}); their PostgreSQL variants are checked.`,
+    });
   }
   for (const [downPath] of downs) {
     if (!pairedDowns.has(downPath)) ignoredFile(ctx, downPath, 'it is a down migration without an up migration of the same version and title');
