@@ -172,6 +172,25 @@ describe('Flyway', () => {
 describe('golang-migrate', () => {
   const root = fixture('golang-migrate');
 
+  it('checks only the PostgreSQL variant of multi-database migrations (pop/fizz layouts)', async () => {
+    const dir = tree({
+      'persistence/sql/migrations/20210410175418000000_identities.postgres.up.sql': 'CREATE TABLE identities (id uuid PRIMARY KEY, traits jsonb NOT NULL);\n',
+      'persistence/sql/migrations/20210410175418000000_identities.postgres.down.sql': 'DROP TABLE identities;\n',
+      'persistence/sql/migrations/20210410175418000000_identities.mysql.up.sql': 'CREATE TABLE identities (id char(36) NOT NULL, traits json NOT NULL, PRIMARY KEY(id)) ENGINE=InnoDB;\n',
+      'persistence/sql/migrations/20210410175418000000_identities.mysql.down.sql': 'DROP TABLE identities;\n',
+      'persistence/sql/migrations/20210410175418000000_identities.sqlite3.up.sql': 'CREATE TABLE identities (id TEXT PRIMARY KEY, traits TEXT NOT NULL);\n',
+      'persistence/sql/migrations/20210410175418000000_identities.sqlite3.down.sql': 'DROP TABLE identities;\n',
+    });
+    const { sets, notifications } = await run(dir);
+    expect(sets).toHaveLength(1);
+    expect(sets[0].migrations.map((m) => [m.name, path.basename(m.up.file.relPath), m.down && path.basename(m.down.file.relPath)])).toEqual([
+      ['identities', '20210410175418000000_identities.postgres.up.sql', '20210410175418000000_identities.postgres.down.sql'],
+    ]);
+    expect(notifications).toEqual([
+      expect.objectContaining({ id: 'other-database', level: 'note', message: expect.stringContaining('Skipped 4 migration files') }),
+    ]);
+  });
+
   it('orders by version and pairs .up.sql with .down.sql', async () => {
     const set = await onlySet(root);
     expect(set).toMatchObject({ root: 'billing/db/migrations', framework: 'golang-migrate' });
