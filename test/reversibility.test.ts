@@ -15,6 +15,7 @@ import { SourceFile } from '../src/core/source.js';
 import type { MigrationSet } from '../src/migrations/model.js';
 import { openPglite, openPostgres, type ReplayDatabase } from '../src/replay/database.js';
 import { replaySet } from '../src/replay/replay.js';
+import { reversalFindings } from '../src/replay/reversal.js';
 import { diffSchemas, snapshot } from '../src/replay/schema.js';
 import { loadParser } from '../src/sql/parse.js';
 import { actualOf, expectationsIn, FIXTURES } from './helpers/fixtures.js';
@@ -171,6 +172,34 @@ describe.each(engines)('reversibility proof on $name', ({ open }) => {
     // The down ran in a transaction that was rolled back: the state after the up, exactly.
     expect(second.restoredBy).toBe('rollback');
     expect(third.differences.map((d) => `${d.change} ${d.object.display} ${d.attribute}`)).toEqual(['changed note_count(bigint) body']);
+    // Where each finding points, and who it blames.
+    const where = (p: (typeof r.reversals)[number]) =>
+      reversalFindings(p, 'test').map((f) => `${f.script.file.relPath}:${f.script.file.position(f.input.stmt!.range.start).line} ${f.input.message}`);
+    expect(where(second)).toEqual([
+      '002_customer_notes.up.sql:2 The down leaves function `note_count(bigint)` behind: it does not exist before the up, and still does after up then down.',
+      '002_customer_notes.down.sql:2 The down drops table `customers`, which existed before the up: after up then down it is gone.',
+    ]);
+    expect(where(third)).toEqual(['003_note_count_v2.up.sql:1 Function `note_count(bigint)` has a different body after the down than before the up.']);
+  });
+
+  it('an up that drops a table its down does not bring back is blamed on the up; one whose down recreates it is silent', async () => {
+    await db.reset();
+    const r = await replaySet(
+      db,
+      pairs([
+        ['001_sessions', 'CREATE TABLE legacy_sessions (id bigint PRIMARY KEY, token text);\nCREATE TABLE audit_log (id bigint, note text);', 'DROP TABLE audit_log;\nDROP TABLE legacy_sessions;'],
+        ['002_drop_legacy_sessions', 'DROP TABLE legacy_sessions;', 'SELECT 1;'],
+        // The data is gone either way; the static rule reports that drop (down recreates it empty), replay adds nothing.
+        ['003_drop_audit_log', 'DROP TABLE audit_log;', 'CREATE TABLE audit_log (id bigint, note text);'],
+      ]),
+    );
+    expect(r.reversals.map((p) => p.outcome)).toEqual(['reverses', 'differs', 'reverses']);
+    const [finding] = reversalFindings(r.reversals[1], 'test');
+    expect(finding.script.file.relPath).toBe('002_drop_legacy_sessions.up.sql');
+    expect(finding.input.message).toBe(
+      'The up drops table `legacy_sessions` and the down does not bring it back: it existed before the up, and is gone after up then down.',
+    );
+    expect(finding.input.remedy).toContain("RAISE EXCEPTION 'irreversible'");
   });
 
   it('takes the same snapshot twice of the same schema, and sees what each kind of change does', async () => {

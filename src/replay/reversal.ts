@@ -78,30 +78,34 @@ export async function proveReversal(
 
   if (!statements.some((s) => s.kind === 'TransactionStmt')) {
     await db.exec('BEGIN');
-    let refused = false;
+    let asWritten = false;
     let failure: ApplyFailure | undefined;
-    for (const [index, stmt] of statements.entries()) {
+    for (const stmt of statements) {
       try {
         await db.exec(stmt.text);
       } catch (e) {
         const error = errorInfo(e);
-        if (error.code === '25001') refused = true; // cannot run in a transaction block: the other way
-        // What the framework would have left: statements before this one, unless it wraps the script.
-        else failure = { stmt, error, partial: !down.wrappedInTransaction && statements.slice(0, index).some((s) => s.kind !== 'VariableSetStmt') };
+        if (error.code === '25001') asWritten = true; // cannot run in a transaction block: run it as written
+        // Kept only when the framework also runs the down in one transaction (or it has one statement):
+        // then nothing of it stays applied, as here.
+        else failure = { stmt, error, partial: false };
         break;
       }
     }
-    if (!refused && !failure) {
+    if (!asWritten && !failure) {
       try {
         // Deferred constraints and constraint triggers would fire at COMMIT: make them fire now.
         await db.exec('SET CONSTRAINTS ALL IMMEDIATE');
       } catch (e) {
-        failure = { stmt: statements[statements.length - 1], error: errorInfo(e), partial: !down.wrappedInTransaction && statements.length > 1 };
+        failure = { stmt: statements[statements.length - 1], error: errorInfo(e), partial: false };
       }
     }
-    if (!refused && !failure) proof.differences = diffSchemas(before, await snapshot(db));
+    if (!asWritten && !failure) proof.differences = diffSchemas(before, await snapshot(db));
     await db.exec('ROLLBACK');
-    if (!refused) {
+    // A down the framework runs statement by statement may fail in one transaction only (a new enum value
+    // used by the next statement): confirm a failure by running it as written.
+    if (failure && !down.wrappedInTransaction && statements.length > 1) asWritten = true;
+    if (!asWritten) {
       if (failure) judge(failure);
       else proof.outcome = proof.differences.length > 0 ? 'differs' : 'reverses';
       return { proof: done(), restored: true };
@@ -235,17 +239,26 @@ function subject(o: SchemaObject): string {
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** `Column \`users.locale\` has default \`'en'\` after the down, none before the up.` */
-export function differenceSentence(d: SchemaDifference): string {
+/**
+ * `Column \`users.locale\` has default \`'en'\` after the down, none before the up.` `by`: the script whose
+ * statement the finding points at, which says who added or removed the object.
+ */
+export function differenceSentence(d: SchemaDifference, by: 'up' | 'down' = d.change === 'removed' ? 'down' : 'up'): string {
   const o = d.object;
   // A schema's contents are worth naming (DROP SCHEMA needs CASCADE for them); a table's columns are not.
-  const inside = o.kind === 'schema' ? (d.contents ?? []).filter((c) => c.parents.includes(o.key) && !c.table) : [];
+  // Only what sits directly in the schema: not the columns of its tables, nor a sequence a column owns.
+  const contained = new Set((d.contents ?? []).map((c) => c.key));
+  const inside = o.kind === 'schema' ? (d.contents ?? []).filter((c) => !c.table && c.parents.every((p) => p === o.key || !contained.has(p))) : [];
   const also = inside.length ? ` (with ${listContents(inside)} in it)` : '';
   if (d.change === 'left behind') {
-    return `The down leaves ${subject(o)}${also} behind: it does not exist before the up, and still does after up then down.`;
+    return by === 'up'
+      ? `The down leaves ${subject(o)}${also} behind: it does not exist before the up, and still does after up then down.`
+      : `The down creates ${subject(o)}${also}, which did not exist before the up.`;
   }
   if (d.change === 'removed') {
-    return `The down drops ${subject(o)}${also}, which existed before the up: after up then down it is gone.`;
+    return by === 'down'
+      ? `The down drops ${subject(o)}${also}, which existed before the up: after up then down it is gone.`
+      : `The up drops ${subject(o)}${also} and the down does not bring it back: it existed before the up, and is gone after up then down.`;
   }
   const a = d.attribute!;
   const long = (d.before?.length ?? 0) > LONG || (d.after?.length ?? 0) > LONG || a === 'body';
@@ -368,16 +381,24 @@ export function reversalFindings(proof: ReversalProof, label: string): ReversalF
   const upStatements = parseScript(up).statements;
   const downStatements = parseScript(down).statements;
   for (const d of proof.differences) {
+    // Who did it: a removed object is looked for in the down first (it dropped too much), anything else
+    // in the up (it created or changed it); then the other script; then the up's first statement.
+    const order: Array<[MigrationScript, SqlStatement[], boolean]> =
+      d.change === 'removed' ? [[down, downStatements, false], [up, upStatements, true]] : [[up, upStatements, true], [down, downStatements, false]];
     let script: MigrationScript = up;
     let stmt: SqlStatement | undefined;
-    if (d.change === 'removed') {
-      stmt = locate(d, downStatements, false);
-      if (stmt) script = down;
+    for (const [sc, list, own] of order) {
+      stmt = locate(d, list, own);
+      if (stmt) {
+        script = sc;
+        break;
+      }
     }
-    stmt ??= locate(d, upStatements, true) ?? upStatements[0];
+    stmt ??= upStatements[0];
     if (!stmt) continue;
+    const by = script === up ? 'up' : 'down';
     const o = d.object;
-    const message = differenceSentence(d);
+    const message = differenceSentence(d, by);
     let why: string;
     let remedy: string;
     if (d.change === 'left behind') {
@@ -388,12 +409,18 @@ export function reversalFindings(proof: ReversalProof, label: string): ReversalF
           : o.kind === 'constraint' || o.kind === 'trigger' || o.kind === 'policy'
             ? `, and the ${o.kind} still applies to the previous application version's writes.`
             : '.');
-      remedy = `Add \`${dropSql(o, d.contents)}\` to the down script (\`${down.file.relPath}\`), in reverse order of creation${d.contents?.length ? `; it removes what goes with it too` : ''}.`;
+      remedy =
+        by === 'down'
+          ? `Remove the statement that creates it from the down script (\`${down.file.relPath}\`): the down should only undo what the up did.`
+          : `Add \`${dropSql(o, d.contents)}\` to the down script (\`${down.file.relPath}\`), in reverse order of creation${d.contents?.length ? '; it removes what goes with it too' : ''}.`;
     } else if (d.change === 'removed') {
       why =
         `${replayed}. The previous application version still expects this ${o.kind}` +
         (o.kind === 'table' || o.kind === 'partitioned table' || o.kind === 'column' || o.kind === 'materialized view' ? ', and a rollback deletes its data with it.' : '.');
-      remedy = `Drop only what the up created: remove \`${o.display}\` from the down script (\`${down.file.relPath}\`), or recreate it exactly as it was.`;
+      remedy =
+        by === 'down'
+          ? `Drop only what the up created: remove the statement that drops \`${o.display}\` from the down script (\`${down.file.relPath}\`), or recreate it exactly as it was.`
+          : `Make the down recreate \`${o.display}\` as it was (its rows are gone with the up anyway), or, if this migration is one-way, make the down say so: \`DO $$ BEGIN RAISE EXCEPTION 'irreversible'; END $$;\`.`;
     } else {
       why = `${replayed}. A rollback leaves the ${d.attribute} changed, so the previous application version runs against a schema it was not written for.`;
       if (o.kind === 'enum' && d.attribute === 'values') why = `${replayed}. The value stays after a rollback: PostgreSQL has no \`ALTER TYPE … DROP VALUE\`, so the previous application version can read rows carrying a value it does not know.`;
