@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, type CheckResult } from '../src/check.js';
 import { LOCK_MODES } from '../src/locks/lock-table.js';
 import { openPglite, type ReplayDatabase } from '../src/replay/database.js';
+import { buildMarkdown } from '../src/reporters/markdown.js';
 import { textReporter } from '../src/reporters/text.js';
 import { timelineLines, waitsBehind } from '../src/reporters/timeline.js';
 import { FIXTURES } from './helpers/fixtures.js';
@@ -60,6 +61,19 @@ describe('lock timeline', () => {
     const coloured = timelineLines(shop, pc.createColors(true)).join('\n');
     expect(coloured).toMatch(/\u001b\[31mACCESS EXCLUSIVE/); // red: reads wait
     expect(coloured).toMatch(/\u001b\[33mSHARE ROW EXCLUSIVE/); // yellow: writes wait
+  });
+
+  it('is in the markdown report as a collapsed block, and is the first thing dropped when the report is too long', () => {
+    const ctx = { color: false, toolVersion: '1.2.3' };
+    const md = buildMarkdown(shop, ctx);
+    expect(md).toMatch(/<details><summary>Lock timeline \(replayed on PostgreSQL[^<]*<\/summary>\n\n```text\n/);
+    expect(md).not.toMatch(/\u001b\[/);
+    expect(buildMarkdown({ ...shop, replay: undefined }, ctx)).not.toContain('Lock timeline');
+    // Just too long for the timeline: it goes, the findings and their details stay.
+    const withoutTimeline = buildMarkdown(shop, ctx, md.length - 1);
+    expect(withoutTimeline).not.toContain('<summary>Lock timeline');
+    expect(withoutTimeline).toContain('the lock timeline');
+    expect(withoutTimeline.split('<details>').length).toBe(md.split('<details>').length - 1);
   });
 
   it('says what waits behind every lock mode', () => {

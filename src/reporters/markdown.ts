@@ -13,6 +13,8 @@
 import type { CheckResult } from '../check.js';
 import type { Finding, Notification, Severity } from '../core/finding.js';
 import { helpUri } from '../core/rule.js';
+import pc from 'picocolors';
+import { timelineLines } from './timeline.js';
 import type { Reporter, ReportContext } from './types.js';
 
 /** GitHub rejects a comment (issue, pull request, review) whose body is longer than this. */
@@ -145,7 +147,9 @@ interface Cut {
   /** Notifications shown (the first N, errors first). */
   notifications: Notification[];
   /** What was left out, to say so. */
-  omitted?: { details: number; findings: Finding[]; notifications: number };
+  omitted?: { details: number; findings: Finding[]; notifications: number; timeline?: boolean };
+  /** With --replay: show the lock timeline (the first thing left out when the report is too long). */
+  timeline?: boolean;
 }
 
 /** Each finding's lines, rendered once however many cuts are tried. */
@@ -175,11 +179,17 @@ function render(result: CheckResult, cut: Cut, lines: Lines = findingLines): str
     out.push(...lines(f, cut.detailed.has(f)));
   }
   if (out[out.length - 1] !== '') out.push('');
+  if (cut.timeline) {
+    const timeline = timelineLines(result, pc.createColors(false));
+    if (timeline.length) {
+      out.push(`<details><summary>${inline(timeline[0])}</summary>`, '', '```text', ...timeline.slice(1), '```', '</details>', '');
+    }
+  }
   if (cut.notifications.length) {
     out.push('#### Notifications', '', ...cut.notifications.map(notificationLine), '');
   }
   const o = cut.omitted;
-  if (o && (o.details || o.findings.length || o.notifications)) {
+  if (o && (o.details || o.findings.length || o.notifications || o.timeline)) {
     const parts: string[] = [];
     if (o.details) parts.push(`the details of ${plural(o.details, 'finding')}`);
     if (o.findings.length) {
@@ -187,6 +197,7 @@ function render(result: CheckResult, cut: Cut, lines: Lines = findingLines): str
       parts.push(`${plural(o.findings.length, 'finding')} (${by.map(([s, n]) => plural(n, s)).join(', ')})`);
     }
     if (o.notifications) parts.push(plural(o.notifications, 'notification'));
+    if (o.timeline) parts.push('the lock timeline');
     const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
     out.push(
       `> **Left out to fit GitHub's 65,536-character limit:** ${list}. Run \`plumbline check\` (\`text\` or \`json\` format) for the full report.`,
@@ -222,8 +233,15 @@ export function buildMarkdown(result: CheckResult, _ctx: ReportContext, maxChars
   const shownNotifications = result.notifications.filter((n) => !IN_SUMMARY.has(n.id));
   const position = new Map(shownNotifications.map((n, i) => [n, i]));
   const notifications = [...shownNotifications].sort((a, b) => RANK[a.level] - RANK[b.level] || position.get(a)! - position.get(b)!);
-  const full = render(result, { kept: all, detailed: all, notifications: shownNotifications }, lines);
+  const full = render(result, { kept: all, detailed: all, notifications: shownNotifications, timeline: true }, lines);
   if (full.length <= maxChars) return full;
+  const hasTimeline = timelineLines(result, pc.createColors(false)).length > 0;
+  if (hasTimeline) {
+    // 0. The lock timeline goes first: the findings matter more.
+    const cut: Cut = { kept: all, detailed: all, notifications: shownNotifications, omitted: { details: 0, findings: [], notifications: 0, timeline: true } };
+    const text = render(result, cut, lines);
+    if (text.length <= maxChars) return text;
+  }
 
   const priority = byPriority(result.findings);
   const fits = (cut: Cut) => render(result, cut, lines).length <= maxChars;
@@ -232,7 +250,7 @@ export function buildMarkdown(result: CheckResult, _ctx: ReportContext, maxChars
     kept: all,
     detailed: new Set(priority.slice(0, d)),
     notifications: shownNotifications,
-    omitted: { details: priority.length - d, findings: [], notifications: 0 },
+    omitted: { details: priority.length - d, findings: [], notifications: 0, timeline: hasTimeline },
   });
   const d = largest(priority.length, (n) => fits(withDetails(n)));
   if (d >= 0) return render(result, withDetails(d), lines);
@@ -241,7 +259,7 @@ export function buildMarkdown(result: CheckResult, _ctx: ReportContext, maxChars
     kept: new Set(priority.slice(0, k)),
     detailed: new Set(),
     notifications: shownNotifications,
-    omitted: { details: k, findings: priority.slice(k), notifications: 0 },
+    omitted: { details: k, findings: priority.slice(k), notifications: 0, timeline: hasTimeline },
   });
   const k = largest(priority.length, (n) => fits(withFindings(n)));
   if (k >= 0) return render(result, withFindings(k), lines);
@@ -252,7 +270,7 @@ export function buildMarkdown(result: CheckResult, _ctx: ReportContext, maxChars
       kept: new Set(),
       detailed: new Set(),
       notifications: shownNotifications.filter((n) => keep.has(n)),
-      omitted: { details: 0, findings: priority, notifications: notifications.length - m },
+      omitted: { details: 0, findings: priority, notifications: notifications.length - m, timeline: hasTimeline },
     };
   };
   const m = largest(notifications.length, (n) => fits(withNotifications(n)));
