@@ -59,7 +59,7 @@ export default defineRule({
           } else if (inTx) {
             remedy =
               `Use \`ALTER TABLE ${displayRelation(parent)} DETACH PARTITION ${displayRelation(partition)} CONCURRENTLY\` alone in a migration that runs ` +
-              `outside a transaction (here ${blocker}): the concurrent form commits internally and cannot run in a transaction block.`;
+              `outside a transaction; here, ${blocker}. The concurrent form commits internally and cannot run in a transaction block.`;
           } else {
             remedy =
               `Use \`ALTER TABLE ${displayRelation(parent)} DETACH PARTITION ${displayRelation(partition)} CONCURRENTLY\`: it takes only SHARE UPDATE EXCLUSIVE on the parent. ` +

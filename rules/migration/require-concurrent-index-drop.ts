@@ -73,7 +73,7 @@ export default defineRule({
           message: `\`DROP INDEX\` of ${names}${onTable} runs without CONCURRENTLY.`,
           why: `${why} Dropping is quick once the lock is granted, but the lock first waits for every running query on the table, and every new query queues behind it.`,
           remedy: inTx
-            ? `${steps}, and move it to a migration that runs outside a transaction (here ${blocker}).`
+            ? `${steps}, and move it to a migration that runs outside a transaction; here, ${blocker}.`
             : `${steps}: it waits for running queries without blocking new ones.`,
           fix: !inTx && single && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Drop the index concurrently', true) : undefined,
           properties: { lockMode: lock.mode, ...(tables[0] ? { table: displayRelation(tables[0]) } : {}) },

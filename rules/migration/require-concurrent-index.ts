@@ -48,7 +48,7 @@ export default defineRule({
           remedy: partitioned
             ? `\`${displayRelation(table)}\` is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently: create it with \`CREATE INDEX … ON ONLY ${displayRelation(table)}\` (instant, invalid at first), build the same index on each partition with \`CREATE INDEX CONCURRENTLY\`, and \`ALTER INDEX … ATTACH PARTITION\` each one; the parent index becomes valid once all are attached.`
             : inTx
-              ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction (here ${blocker}).`
+              ? `Use \`CREATE INDEX CONCURRENTLY\`, and move it to a migration that runs outside a transaction; here, ${blocker}.`
               : 'Use `CREATE INDEX CONCURRENTLY`: it builds the index without blocking writes. If the build fails, drop the INVALID index and retry.',
           fix: !inTx && !partitioned && indexToken ? insertAfter(indexToken, 'CONCURRENTLY', 'Build the index concurrently', true) : undefined,
           properties: { lockMode: lock.mode, table: displayRelation(table) },

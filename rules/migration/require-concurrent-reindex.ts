@@ -91,7 +91,7 @@ export default defineRule({
             '`DROP INDEX CONCURRENTLY` the old one and rename the new one (for an index that backs a constraint, swap the constraint with `ADD CONSTRAINT … USING INDEX`).';
         } else {
           remedy = inTx
-            ? `Use \`REINDEX ${word} CONCURRENTLY\`, in a migration that runs outside a transaction (here ${blocker}).`
+            ? `Use \`REINDEX ${word} CONCURRENTLY\`, in a migration that runs outside a transaction; here, ${blocker}.`
             : `Use \`REINDEX ${word} CONCURRENTLY\`: it builds new copies of the indexes while reads and writes continue, then swaps them in. If it fails, drop the leftover \`_ccnew\` indexes and retry.`;
           if (!inTx && kindToken) {
             // The database- and schema-wide concurrent forms skip the system catalogs, which the plain form rebuilds.
