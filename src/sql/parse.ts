@@ -257,16 +257,7 @@ export function splitStatements(text: string): Range[] {
     } else if (c === '/' && text[i + 1] === '*') {
       i = skipBlockComment(text, i);
     } else if (c === "'" || c === '"') {
-      const escapes = c === "'" && isEscapeStringStart(text, i);
-      i++;
-      while (i < n) {
-        if (text[i] === c) {
-          if (text[i + 1] === c) i += 2;
-          else break;
-        } else if (escapes && text[i] === '\\') i += 2;
-        else i++;
-      }
-      i++;
+      i = skipQuoted(text, i);
     } else if (c === '$') {
       const m = /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i, i + 64));
       if (m && !/[A-Za-z_0-9]/.test(text[i - 1] ?? '')) {
@@ -295,6 +286,21 @@ export function splitStatements(text: string): Range[] {
 }
 
 /** `E'…'` strings allow backslash escapes: the quote follows an `E` that is not the end of a longer word. */
+/** Past the quoted string or identifier that starts at `i` ('…' with '' and E'…' escapes, or "…"). */
+function skipQuoted(text: string, i: number): number {
+  const quote = text[i];
+  const escapes = quote === "'" && isEscapeStringStart(text, i);
+  i++;
+  while (i < text.length) {
+    if (text[i] === quote) {
+      if (text[i + 1] === quote) i += 2;
+      else break;
+    } else if (escapes && text[i] === '\\') i += 2;
+    else i++;
+  }
+  return i + 1;
+}
+
 function isEscapeStringStart(text: string, quotePos: number): boolean {
   const prefix = text[quotePos - 1];
   return (prefix === 'E' || prefix === 'e') && !/[A-Za-z_0-9$]/.test(text[quotePos - 2] ?? '');
@@ -377,16 +383,7 @@ export function sqlComments(text: string, base = 0, inDoBody = false): SqlCommen
       i = skipBlockComment(text, i);
       out.push({ range: { start: base + start, end: base + i }, text: text.slice(start, i), inDoBody });
     } else if (c === "'" || c === '"') {
-      const escapes = c === "'" && isEscapeStringStart(text, i);
-      i++;
-      while (i < n) {
-        if (text[i] === c) {
-          if (text[i + 1] === c) i += 2;
-          else break;
-        } else if (escapes && text[i] === '\\') i += 2;
-        else i++;
-      }
-      i++;
+      i = skipQuoted(text, i);
       lastWords = [];
     } else if (c === '$') {
       const m = /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i, i + 64));
