@@ -265,6 +265,35 @@ $$;
   });
 });
 
+describe('goose', () => {
+  const root = fixture('goose');
+
+  it('orders by version, splits -- +goose Up / Down sections, and reads NO TRANSACTION', async () => {
+    const set = await onlySet(root);
+    expect(set).toMatchObject({ root: 'notifier/internal/db/migrations', framework: 'goose' });
+    expect(set.migrations.map((m) => m.version)).toEqual(['00001', '00002', '00003', '00004']);
+    expect(wrapped(set)).toEqual({ create_subscriptions: true, create_deliveries: true, index_deliveries_status: false, deliveries_last_error: true });
+    const [first, , third, fourth] = set.migrations;
+    expect(text(first.up)).toContain('CREATE TABLE subscriptions');
+    expect(text(first.up)).not.toContain('DROP TABLE');
+    expect(text(first.down!)).toContain('DROP TABLE subscriptions');
+    expect(third.down?.wrappedInTransaction).toBe(false);
+    expect(fourth.down).toBeUndefined();
+    expect(set.migrations.every((m) => m.downSupported)).toBe(true);
+  });
+
+  it('checks each section with the right transaction mode, and never the down as up', async () => {
+    const result = await check({ root, paths: ['.'], config: {}, enableRules: ['require-down-migration'] });
+    const found = result.findings.map((f) => `${path.basename(f.file.relPath)}:${f.file.position(f.range.start).line}:${f.ruleId}`);
+    // The plain CREATE INDEX on the live deliveries table, in a transactional goose file.
+    expect(found).toContain('00004_deliveries_last_error.sql:3:require-concurrent-index');
+    // The concurrent index in the NO TRANSACTION file is fine; the DROP TABLEs of the downs are not "up" drops.
+    expect(found.filter((f) => f.startsWith('00003_'))).toEqual([]);
+    expect(found.some((f) => f.includes('no-drop-table'))).toBe(false);
+    expect(found).toContain('00004_deliveries_last_error.sql:2:require-down-migration');
+  });
+});
+
 describe('dbmate', () => {
   const root = fixture('dbmate', 'storefront');
 

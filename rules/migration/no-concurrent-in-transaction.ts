@@ -39,6 +39,7 @@ function concurrentOperation(stmt: SqlStatement): { operation: string; range?: R
 const FRAMEWORK_SWITCH: Partial<Record<FrameworkId, string>> = {
   flyway: 'give it a script config file (`V…__name.sql.conf`) with `executeInTransaction=false`',
   dbmate: 'start its up section with `-- migrate:up transaction:false`',
+  goose: 'add `-- +goose NO TRANSACTION` at the top of its file',
   diesel: 'add a `metadata.toml` with `run_in_transaction = false` to its folder',
   'golang-migrate': 'keep it the only statement of its file, so it is not sent as one multi-statement (implicitly transactional) query',
   prisma: 'keep it the only statement of its `migration.sql`, since a multi-statement script runs as one implicit transaction',

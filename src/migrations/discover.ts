@@ -24,6 +24,7 @@ import { dieselAdapter } from './frameworks/diesel.js';
 import { drizzleAdapter } from './frameworks/drizzle.js';
 import { flywayAdapter } from './frameworks/flyway.js';
 import { golangMigrateAdapter } from './frameworks/golang-migrate.js';
+import { gooseAdapter } from './frameworks/goose.js';
 import { plainAdapter } from './frameworks/plain.js';
 import { prismaAdapter } from './frameworks/prisma.js';
 import { sqitchAdapter } from './frameworks/sqitch.js';
@@ -172,7 +173,7 @@ function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, no
  * `up.sql` is never mistaken for a plain file, and plain last.
  */
 function adapters(options: DiscoverOptions): FrameworkAdapter[] {
-  return [sqitchAdapter, prismaAdapter, dieselAdapter, drizzleAdapter, golangMigrateAdapter, dbmateAdapter, flywayAdapter, plainAdapter({ assumeInTransaction: options.assumeInTransaction })];
+  return [sqitchAdapter, prismaAdapter, dieselAdapter, drizzleAdapter, golangMigrateAdapter, gooseAdapter, dbmateAdapter, flywayAdapter, plainAdapter({ assumeInTransaction: options.assumeInTransaction })];
 }
 
 export async function discover(options: DiscoverOptions): Promise<Discovered> {

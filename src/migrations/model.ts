@@ -5,12 +5,13 @@ export type FrameworkId =
   | 'flyway'
   | 'golang-migrate'
   | 'dbmate'
+  | 'goose'
   | 'prisma'
   | 'drizzle'
   | 'diesel'
   | 'sqitch';
 
-export const FRAMEWORKS: FrameworkId[] = ['plain', 'flyway', 'golang-migrate', 'dbmate', 'prisma', 'drizzle', 'diesel', 'sqitch'];
+export const FRAMEWORKS: FrameworkId[] = ['plain', 'flyway', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'diesel', 'sqitch'];
 
 /** One direction of a migration: the SQL regions of a file and how the framework runs them. */
 export interface MigrationScript {
