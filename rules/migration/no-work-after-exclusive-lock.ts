@@ -26,6 +26,7 @@ export default defineRule({
     // `DROP INDEX` locks are keyed by the index (see LockAcquisition), but the ACCESS EXCLUSIVE lock falls on
     // its table. The catalog forgets a dropped index, so remember each index's table while it still knows it.
     const indexTables = new Map<string, string>();
+    const reported = new Set<string>();
     const tableOf = (relation: string) => indexTables.get(relation) ?? ctx.state.catalog.indexes.get(relation)?.table ?? relation;
     // An index the catalog never saw (created outside the migrations read): its table is unknown.
     const unknownIndex = (l: { relation: string; operation: string }) => l.operation.startsWith('DROP INDEX') && tableOf(l.relation) === l.relation;
@@ -55,6 +56,11 @@ export default defineRule({
             (blockedBy(l.mode).reads || blockedBy(l.mode).writes),
         );
         if (!work && !wait) return;
+        // One finding per lock and kind of hazard (slow work; waiting for another table): the remedy,
+        // commit right after the lock, is the same for every later statement of that kind.
+        const key = `${first.stmt.range.start}:${work ? 'work' : 'wait'}`;
+        if (reported.has(key)) return;
+        reported.add(key);
         const locked = label(first);
         const doing = work
           ? `This statement ${work.what}`
