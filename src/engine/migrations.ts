@@ -108,7 +108,18 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
       findings.push(finding);
     };
 
-    for (const error of parsed.errors) {
+    // A template (`{{ .Schema }}`, `{% if %}`) is rendered before it reaches PostgreSQL: one finding for
+    // the file says so, instead of one per statement that holds a placeholder.
+    const template = parsed.errors.length > 1 && /\{\{[^}\n]*\}\}|\{%[^%\n]*%\}/.test(file.text);
+    if (template) {
+      emit('syntax-error', {
+        range: parsed.errors[0].range,
+        message: `This file is a template (it holds \`{{ … }}\` or \`{% … %}\` placeholders): ${parsed.errors.length} statements do not parse as PostgreSQL until it is rendered. First error: ${parsed.errors[0].message}.`,
+        why: 'Statements that do not parse cannot be checked by any rule.',
+        remedy: 'Point Plumbline at the rendered SQL, or exclude the templates with an `ignore` glob in plumbline.config.json. The statements without placeholders were still checked.',
+      });
+    }
+    for (const error of template ? [] : parsed.errors) {
       emit('syntax-error', {
         range: error.range,
         message: `This statement does not parse as PostgreSQL: ${error.message}.`,
