@@ -82,6 +82,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
             type: 'string',
             describe: 'Replay on this PostgreSQL server instead (postgres://user@host:port/db), in a throwaway database dropped afterwards; implies --replay',
           })
+          .option('replay-rows', {
+            type: 'number',
+            describe: 'Before each migration, fill the tables it touches with N synthetic rows (up to 100000) to expose NOT NULL, unique and foreign key failures and time rewrites; implies --replay',
+          })
           .option('root', { type: 'string', describe: 'Analysis root: report paths are relative to it (default: the working directory)' })
           .option('fix', { type: 'boolean', default: false, describe: 'Apply safe autofixes to the files, then report what is left' })
           .option('fix-unsafe', { type: 'boolean', default: false, describe: 'With --fix: also apply fixes that change behaviour (review the diff)' })
@@ -105,7 +109,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           enableRules: args.rule,
           disableRules: args['disable-rule'],
           stdin: args.stdin ? { text: await io.readStdin(), filename: args['stdin-filename'] } : undefined,
-          replay: replayOption(args.replay, args['database-url']),
+          replay: replayOption(args.replay, args['database-url'], args['replay-rows']),
         };
         // --changed-since and --baseline filter the findings of a full analysis (src/changed.ts, src/baseline.ts).
         if (args.stdin && (args['changed-since'] !== undefined || args.baseline !== undefined)) {
@@ -255,12 +259,17 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 class UsageError extends Error {}
 
 /** `--database-url` replays on that server (and implies `--replay`); it must be a PostgreSQL URL. */
-function replayOption(replay: boolean, databaseUrl: string | undefined): CheckOptions['replay'] {
-  if (databaseUrl === undefined) return replay;
+function replayOption(replay: boolean, databaseUrl: string | undefined, rows?: number): CheckOptions['replay'] {
+  // --replay-rows N (docs/replay.md, "Synthetic rows") implies --replay too.
+  if (rows !== undefined && (!Number.isInteger(rows) || rows < 1 || rows > 100_000)) {
+    throw new UsageError(`--replay-rows must be a whole number from 1 to 100000, not ${rows}.`);
+  }
+  const seed = rows !== undefined ? { rows } : {};
+  if (databaseUrl === undefined) return rows !== undefined ? seed : replay;
   if (!/^postgres(ql)?:\/\/./.test(databaseUrl)) {
     throw new UsageError('--database-url must be a PostgreSQL URL: postgres://user:password@host:port/database.');
   }
-  return { databaseUrl };
+  return { databaseUrl, ...seed };
 }
 
 export function exitCodeFor(result: CheckResult, failOn: 'error' | 'warning' | 'note' | 'none'): number {

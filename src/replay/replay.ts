@@ -13,6 +13,7 @@ import type { LockMode } from '../locks/lock-table.js';
 import { blockingLocks, heldLocks, newLocks, relations, rewrites, strongestByRelation, type HeldLock, type ObservedLock, type ObservedRewrite } from './observe.js';
 import { provable, proveReversal, type ReversalProof } from './reversal.js';
 import { snapshot, type Snapshot } from './schema.js';
+import { seedTables, type SeedResult } from './seed.js';
 
 /**
  * How replay ran a statement:
@@ -50,6 +51,11 @@ export interface StatementObservation {
   /** Wall-clock time of the statement itself, in milliseconds. */
   durationMs: number;
   error?: DatabaseErrorInfo;
+  /**
+   * With `--replay-rows`: the statement rewrote a seeded table or held ACCESS EXCLUSIVE on one, and the
+   * table had this many rows (`durationMs` is then the cost at that size). Absent otherwise.
+   */
+  seededRows?: number;
 }
 
 export interface ScriptReplay {
@@ -58,6 +64,8 @@ export interface ScriptReplay {
   /** Whether replay opened a transaction around the whole script (the framework does). */
   wrapped: boolean;
   statements: StatementObservation[];
+  /** With `--replay-rows`: the synthetic rows inserted before this up-migration (tables it touches). */
+  seed?: SeedResult;
 }
 
 /** Why replay stopped before the end of the set. */
@@ -83,6 +91,8 @@ export interface SetReplay {
   /** The reversibility proof of each migration with a down whose up applied, in order. */
   reversals: ReversalProof[];
   durationMs: number;
+  /** `--replay-rows N`: N, when tables were seeded before each migration. */
+  rows?: number;
 }
 
 /** Run as written, without snapshots or a wrapping transaction. */
@@ -117,6 +127,8 @@ export function rolesToAssume(set: MigrationSet): string[] {
 export interface ReplaySetOptions {
   /** Prove each down (up, down, compare, up again): see reversal.ts. Default true. */
   reversibility?: boolean;
+  /** Before each up-migration, top the tables it touches up to this many synthetic rows (see seed.ts). */
+  rows?: number;
 }
 
 /**
@@ -127,6 +139,7 @@ export interface ReplaySetOptions {
 export async function replaySet(db: ReplayDatabase, set: MigrationSet, options: ReplaySetOptions = {}): Promise<SetReplay> {
   const started = performance.now();
   const result: SetReplay = { set, scripts: [], assumedRoles: [], reversals: [], durationMs: 0 };
+  if (options.rows) result.rows = options.rows;
   const existing = new Set((await db.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles')).map((r) => r.rolname));
   for (const role of rolesToAssume(set)) {
     if (existing.has(role)) continue;
@@ -151,7 +164,9 @@ export async function replaySet(db: ReplayDatabase, set: MigrationSet, options: 
     const before = prove ? (current ?? (await snapshot(db))) : undefined;
     const beforeMs = performance.now() - s0;
     current = undefined;
-    const stop = await replayScript(db, migration, migration.up, result);
+    // Rows change no part of the schema the proof compares: seeding after the snapshot is the same.
+    const seed = options.rows ? await seedTables(db, migration.up, options.rows) : undefined;
+    const stop = await replayScript(db, migration, migration.up, result, seed);
     if (stop) {
       result.stop = stop;
       break;
@@ -178,7 +193,13 @@ export async function replaySet(db: ReplayDatabase, set: MigrationSet, options: 
   return result;
 }
 
-async function replayScript(db: ReplayDatabase, migration: Migration, script: MigrationScript, result: SetReplay): Promise<ReplayStop | undefined> {
+async function replayScript(
+  db: ReplayDatabase,
+  migration: Migration,
+  script: MigrationScript,
+  result: SetReplay,
+  seed?: SeedResult,
+): Promise<ReplayStop | undefined> {
   const parsed = parseScript(script);
   if (parsed.errors.length > 0) {
     const line = script.file.position(parsed.errors[0].range.start).line;
@@ -189,6 +210,9 @@ async function replayScript(db: ReplayDatabase, migration: Migration, script: Mi
     };
   }
   const replay: ScriptReplay = { migration, script, wrapped: script.wrappedInTransaction, statements: [] };
+  if (seed) replay.seed = seed;
+  /** Seeded tables and their row counts: a rewrite or ACCESS EXCLUSIVE on one records the size. */
+  const seededRows = new Map((seed?.seeded ?? []).map((t) => [t.table, t.rows]));
   result.scripts.push(replay);
   let inTransaction = false;
   let txLocks: HeldLock[] = [];
@@ -297,6 +321,14 @@ async function replayScript(db: ReplayDatabase, migration: Migration, script: Mi
     };
     observation.blocking = [...strongestByRelation(blockingLocks(observation.locks!))].map(([relation, mode]) => ({ relation, mode }));
     if (!ownTransaction) observation.held = newLocks([], locksNow, relsBefore, relsAfter);
+    if (seededRows.size > 0) {
+      const heavy = [
+        ...observation.rewrites.filter((w) => !w.kind.includes('index')).map((w) => w.relation),
+        ...observation.locks!.filter((l) => l.mode === 'ACCESS EXCLUSIVE' && !l.created).map((l) => l.table ?? l.relation),
+      ];
+      const sizes = heavy.map((rel) => seededRows.get(rel)).filter((n): n is number => n !== undefined);
+      if (sizes.length > 0) observation.seededRows = Math.max(...sizes);
+    }
     replay.statements.push(observation);
     txLocks = locksNow;
     if (ownTransaction) {

@@ -6,8 +6,9 @@
  * Values come from the live schema (pg_catalog), one `INSERT … SELECT … FROM generate_series` per table:
  * - a column with a default, an identity or a generation expression is left to PostgreSQL;
  * - a nullable column is NULL in one row of five (row 1, 6, 11…), so SET NOT NULL has NULLs to find;
- * - a column in a unique index or primary key gets a distinct value per row; any other column takes its
- *   value from a small pool (seven values), so a new unique index has duplicates to find;
+ * - a column in a unique index or primary key gets a distinct value per row (from the row number); any
+ *   other column takes its value from a small pool (those of rows 1 to 7), so a new unique index has
+ *   duplicates to find, and a column that later becomes a foreign key holds keys its parent has;
  * - a foreign key column takes values of existing parent rows (tables are filled parents first), or NULL
  *   when nullable; with neither, the table is skipped.
  * When the insert fails (a CHECK, a unique expression index, a domain), it is tried again with distinct
@@ -59,6 +60,33 @@ export function touchedNames(script: MigrationScript): Array<[string | undefined
     });
   }
   return [...out.values()];
+}
+
+/** A foreign key the script adds to an existing table (`ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY`), as written. */
+interface PlannedForeignKey {
+  child: [string | undefined, string];
+  columns: string[];
+  parent: [string | undefined, string];
+  parentColumns: string[];
+}
+
+function plannedForeignKeys(script: MigrationScript): PlannedForeignKey[] {
+  const out: PlannedForeignKey[] = [];
+  for (const stmt of parseScript(script).statements) {
+    if (stmt.kind !== 'AlterTableStmt' || !stmt.node.relation?.relname) continue;
+    for (const cmd of stmt.node.cmds ?? []) {
+      const con = cmd?.AlterTableCmd?.subtype === 'AT_AddConstraint' ? cmd.AlterTableCmd.def?.Constraint : undefined;
+      if (con?.contype !== 'CONSTR_FOREIGN' || !con.pktable?.relname) continue;
+      const names = (list: any[] | undefined) => (list ?? []).map((n: any) => String(n?.String?.sval ?? ''));
+      out.push({
+        child: [stmt.node.relation.schemaname, stmt.node.relation.relname],
+        columns: names(con.fk_attrs),
+        parent: [con.pktable.schemaname, con.pktable.relname],
+        parentColumns: names(con.pk_attrs),
+      });
+    }
+  }
+  return out;
 }
 
 interface TableInfo {
@@ -143,7 +171,10 @@ async function columnsOf(db: ReplayDatabase, oid: string): Promise<ColumnInfo[]>
  * type. `distinct`: a different value for every row; otherwise one of seven.
  */
 function valueExpression(c: ColumnInfo, distinct: boolean): string | undefined {
-  const n = distinct ? 'g' : '(g % 7)';
+  // Pooled values are those of rows 1 to 7 (`1 + g % 7`), which a parent table filled with at least seven
+  // rows also has (serial and identity keys, md5 uuids): a column that later becomes a foreign key to it
+  // does not hold orphans replay invented.
+  const n = distinct ? 'g' : '(1 + g % 7)';
   const cast = (expr: string) => `(${expr})::${c.type}`;
   if (c.category === 'A') return cast(`'{}'`);
   if (c.typtype === 'e' || (c.firstLabel !== null && c.category === 'E')) return c.firstLabel === null ? undefined : cast(quoteLiteral(c.firstLabel));
@@ -200,6 +231,8 @@ function valueExpression(c: ColumnInfo, distinct: boolean): string | undefined {
 }
 
 interface ForeignKey {
+  /** Added by the migration about to run: values come from parent rows when there are some, else as usual. */
+  planned?: boolean;
   columns: number[];
   parentOid: string;
   parentKey: string;
@@ -254,6 +287,31 @@ export async function seedTables(db: ReplayDatabase, script: MigrationScript, ro
   if (tables.length === 0) return result;
   const fks = new Map<string, ForeignKey[]>();
   for (const t of tables) fks.set(t.oid, await foreignKeysOf(db, t.oid));
+  // A column the migration is about to turn into a foreign key holds, in a working application, values
+  // of the parent's rows: seed it so. Orphans replay invented would make every new foreign key fail.
+  for (const fk of plannedForeignKeys(script)) {
+    const [child] = await existingTables(db, [fk.child]);
+    const [parent] = await existingTables(db, [fk.parent]);
+    if (!child || !parent || !fks.has(child.oid)) continue;
+    const attnums = await db.query<{ attnum: number; name: string }>(
+      `SELECT a.attnum::int AS attnum, a.attname AS name FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid AND a.attname = ANY($2::text[]) AND NOT a.attisdropped`,
+      [child.oid, fk.columns],
+    );
+    let parentColumns = fk.parentColumns;
+    if (parentColumns.length === 0) {
+      parentColumns = (
+        await db.query<{ name: string }>(
+          `SELECT a.attname AS name FROM pg_catalog.pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
+             JOIN pg_catalog.pg_attribute a ON a.attnum = k.attnum
+            WHERE i.indrelid = $1::oid AND i.indisprimary AND a.attrelid = i.indrelid ORDER BY k.n`,
+          [parent.oid],
+        )
+      ).map((r) => r.name);
+    }
+    if (attnums.length !== fk.columns.length || parentColumns.length !== fk.columns.length) continue;
+    const byName = new Map(attnums.map((a) => [a.name, Number(a.attnum)]));
+    fks.get(child.oid)!.push({ planned: true, columns: fk.columns.map((c) => byName.get(c)!), parentOid: parent.oid, parentKey: parent.key, parentColumns });
+  }
   // Parents first, so that their children can reference the rows just inserted.
   const ordered: TableInfo[] = [];
   const visiting = new Set<string>();
@@ -311,6 +369,7 @@ async function seedTable(
               WHERE ${fk.parentColumns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ')} LIMIT 1000`,
           );
     if (parentRows.length === 0) {
+      if (fk.planned) continue;
       if (!nullable) return { reason: `its foreign key to \`${bareKey(fk.parentKey)}\` needs parent rows, and that table has none` };
       // MATCH SIMPLE: one NULL column and the row is not checked.
       fkValue.set(nullable.attnum, () => 'NULL');
@@ -318,7 +377,7 @@ async function seedTable(
     }
     cols.forEach((c, i) => {
       const values = `ARRAY[${parentRows.map((r) => quoteLiteral(r[`c${i}`])).join(', ')}]::text[]`;
-      fkValue.set(c.attnum, (distinctRow) => `(${values})[1 + ${distinctRow ? 'g' : '(g % 7)'} % ${parentRows.length}]::${c.type}`);
+      fkValue.set(c.attnum, (distinctRow) => `(${values})[1 + ${distinctRow ? 'g' : '(1 + g % 7)'} % ${parentRows.length}]::${c.type}`);
     });
   }
 
