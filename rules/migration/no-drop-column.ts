@@ -2,7 +2,7 @@ import { defineRule, type MigrationContext } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
 import { alterCommands, rangeVarKey } from '../../src/sql/ast.js';
-import { displayRelation, identToken } from '../../src/rules/helpers.js';
+import { displayRelation, identToken, createdThisMigration } from '../../src/rules/helpers.js';
 
 export default defineRule({
   id: 'no-drop-column',
@@ -25,19 +25,16 @@ export default defineRule({
     },
   },
   create(ctx) {
-    /** Columns added by this script, also on tables the catalog does not know. */
-    const addedHere = new Set<string>();
+    const created = createdThisMigration(ctx);
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
         if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
         const key = rangeVarKey(n.relation);
-        for (const cmd of alterCommands(n)) {
-          if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname) addedHere.add(`${key}.${cmd.def.ColumnDef.colname}`);
-        }
+        created.record(stmt);
         const table = ctx.state.catalog.table(key);
         // A table created in this same migration has no data and no client yet.
-        if (table && (ctx.isNewTable(key) || table.origin.migrationId === ctx.migration.id)) return;
+        if (created.table(key)) return;
         const name = displayRelation(key);
         let after = -1;
         for (const cmd of alterCommands(n)) {
@@ -46,7 +43,7 @@ export default defineRule({
           if (range) after = range.end;
           const column = table?.columns.get(cmd.name);
           // Added earlier in this same migration: nothing has read or written it yet.
-          if ((column && column.origin.migrationId === ctx.migration.id) || addedHere.has(`${key}.${cmd.name}`)) continue;
+          if (created.column(key, cmd.name)) continue;
           // `IF EXISTS` of a column the migration history does not know: cannot tell whether it exists.
           if (!column && cmd.missing_ok) continue;
           // A generated column dropped to change its expression (before PostgreSQL 17 there is no SET

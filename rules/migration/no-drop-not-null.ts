@@ -2,7 +2,7 @@ import { defineRule } from '../../src/core/rule.js';
 import type { Range } from '../../src/core/source.js';
 import type { SqlStatement } from '../../src/sql/parse.js';
 import { alterCommands, rangeVarKey } from '../../src/sql/ast.js';
-import { displayRelation, identToken, keywords } from '../../src/rules/helpers.js';
+import { displayRelation, identToken, keywords, createdThisMigration } from '../../src/rules/helpers.js';
 
 export default defineRule({
   id: 'no-drop-not-null',
@@ -23,18 +23,15 @@ export default defineRule({
     },
   },
   create(ctx) {
-    /** Columns added by this script, also on tables the catalog does not know. */
-    const addedHere = new Set<string>();
+    const created = createdThisMigration(ctx);
     return {
       AlterTableStmt(stmt) {
         const n = stmt.node;
         if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return;
         const key = rangeVarKey(n.relation);
-        for (const cmd of alterCommands(n)) {
-          if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname) addedHere.add(`${key}.${cmd.def.ColumnDef.colname}`);
-        }
+        created.record(stmt);
         const table = ctx.state.catalog.table(key);
-        if (table && (ctx.isNewTable(key) || table.origin.migrationId === ctx.migration.id)) return;
+        if (created.table(key)) return;
         const name = displayRelation(key);
         let after = -1;
         for (const cmd of alterCommands(n)) {
@@ -42,7 +39,7 @@ export default defineRule({
           const range = dropNotNullRange(stmt, cmd.name, after);
           if (range) after = range.end;
           const column = table?.columns.get(cmd.name);
-          if ((column && column.origin.migrationId === ctx.migration.id) || addedHere.has(`${key}.${cmd.name}`)) continue;
+          if (created.column(key, cmd.name)) continue;
           // Already nullable as far as the history shows: the statement changes nothing.
           if (column && !column.notNull) continue;
           ctx.report({

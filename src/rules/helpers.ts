@@ -3,7 +3,7 @@ import type { Fix } from '../core/finding.js';
 import type { MigrationContext } from '../core/rule.js';
 import type { Range } from '../core/source.js';
 import type { SqlStatement, SqlToken } from '../sql/parse.js';
-import { rangeVarKey } from '../sql/ast.js';
+import { alterCommands, rangeVarKey } from '../sql/ast.js';
 import { displayRelation } from '../locks/lock-table.js';
 
 export { displayRelation };
@@ -126,4 +126,29 @@ export function liveTableAltered(ctx: MigrationContext<any>, stmt: SqlStatement)
   if (n.objtype !== undefined && n.objtype !== 'OBJECT_TABLE') return undefined;
   const key = rangeVarKey(n.relation);
   return ctx.isNewTable(key) ? undefined : key;
+}
+
+/**
+ * What this migration itself created, for the one-way rules: dropping or loosening something that no
+ * client has seen yet loses nothing. Feed every `ALTER TABLE` to `record` (columns added to tables the
+ * catalog does not know are remembered too).
+ */
+export function createdThisMigration(ctx: MigrationContext<any>) {
+  const addedHere = new Set<string>();
+  return {
+    record(stmt: SqlStatement): void {
+      const key = rangeVarKey(stmt.node.relation);
+      for (const cmd of alterCommands(stmt.node)) {
+        if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname) addedHere.add(`${key}.${cmd.def.ColumnDef.colname}`);
+      }
+    },
+    table(key: string): boolean {
+      const table = ctx.state.catalog.table(key);
+      return Boolean(table && (ctx.isNewTable(key) || table.origin.migrationId === ctx.migration.id));
+    },
+    column(key: string, name: string): boolean {
+      const column = ctx.state.catalog.table(key)?.columns.get(name);
+      return (column !== undefined && column.origin.migrationId === ctx.migration.id) || addedHere.has(`${key}.${name}`);
+    },
+  };
 }
