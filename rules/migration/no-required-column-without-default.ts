@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, columnConstraints, columnType, formatType } from '../../src/sql/ast.js';
-import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
+import { columnConstraints, columnType, formatType } from '../../src/sql/ast.js';
+import { displayRelation, quoteIdent, columnsAddedToLiveTable } from '../../src/rules/helpers.js';
 import { columnNameRange, isNullConstant } from './table-work.js';
 
 const SERIAL_TYPES = new Set(['serial', 'bigserial', 'smallserial']);
@@ -28,17 +28,7 @@ export default defineRule({
   create(ctx) {
     return {
       AlterTableStmt(stmt) {
-        const n = stmt.node;
-        const table = liveTableAltered(ctx, stmt);
-        if (!table) return;
-        const known = ctx.state.catalog.table(table);
-        const lock = ctx.state.locks.find((l) => l.relation === table);
-        for (const cmd of alterCommands(n)) {
-          if (cmd.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-          const def = cmd.def.ColumnDef;
-          const column: string = def.colname;
-          // ADD COLUMN IF NOT EXISTS on a column that is already there does nothing.
-          if (cmd.missing_ok && known?.columns.has(column)) continue;
+        for (const { cmd, def, column, table, lock } of columnsAddedToLiveTable(ctx, stmt)) {
           const type = columnType(def.typeName);
           if (SERIAL_TYPES.has(type.name)) continue; // filled from its sequence
           const constraints = columnConstraints(def);
@@ -61,7 +51,7 @@ export default defineRule({
               (lock ? ` ${lockSentence(lockForCommand(lock, cmd, ctx.pgVersion), 'until it fails')}` : ''),
             remedy:
               `Add \`${col}\` without ${constraint} (or with a constant \`DEFAULT\`, instant since PostgreSQL 11), backfill existing rows in batches, ` +
-              `then \`ADD CONSTRAINT ${quoteIdent(`${n.relation.relname}_${column}_not_null`)} CHECK (${col} IS NOT NULL) NOT VALID\`, \`VALIDATE CONSTRAINT\` it and \`ALTER COLUMN ${col} SET NOT NULL\` in a later migration.`,
+              `then \`ADD CONSTRAINT ${quoteIdent(`${stmt.node.relation.relname}_${column}_not_null`)} CHECK (${col} IS NOT NULL) NOT VALID\`, \`VALIDATE CONSTRAINT\` it and \`ALTER COLUMN ${col} SET NOT NULL\` in a later migration.`,
             properties: { table: shown, column },
           });
         }

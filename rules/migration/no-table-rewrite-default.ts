@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lockForCommand, lockSentence } from '../../src/locks/lock-table.js';
-import { alterCommands, columnType, formatType } from '../../src/sql/ast.js';
-import { displayRelation, quoteIdent, liveTableAltered } from '../../src/rules/helpers.js';
+import { columnType, formatType } from '../../src/sql/ast.js';
+import { displayRelation, quoteIdent, columnsAddedToLiveTable } from '../../src/rules/helpers.js';
 import { addColumnRewrite, columnNameRange, type ColumnRewrite } from './table-work.js';
 
 const SERIAL_TYPES: Record<string, string> = { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' };
@@ -30,16 +30,7 @@ export default defineRule({
   create(ctx) {
     return {
       AlterTableStmt(stmt) {
-        const n = stmt.node;
-        const table = liveTableAltered(ctx, stmt);
-        if (!table) return;
-        const known = ctx.state.catalog.table(table);
-        const lock = ctx.state.locks.find((l) => l.relation === table);
-        for (const cmd of alterCommands(n)) {
-          if (cmd.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-          const def = cmd.def.ColumnDef;
-          const column: string = def.colname;
-          if (cmd.missing_ok && known?.columns.has(column)) continue;
+        for (const { cmd, def, column, table, lock } of columnsAddedToLiveTable(ctx, stmt)) {
           const rewrite = addColumnRewrite(def, ctx.pgVersion, ctx.state.catalog);
           if (!rewrite) continue;
           const shown = displayRelation(table);

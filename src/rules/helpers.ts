@@ -4,7 +4,7 @@ import type { MigrationContext } from '../core/rule.js';
 import type { Range } from '../core/source.js';
 import type { SqlStatement, SqlToken } from '../sql/parse.js';
 import { alterCommands, rangeVarKey } from '../sql/ast.js';
-import { displayRelation } from '../locks/lock-table.js';
+import { displayRelation, type LockAcquisition } from '../locks/lock-table.js';
 
 export { displayRelation };
 
@@ -151,4 +151,35 @@ export function createdThisMigration(ctx: MigrationContext<any>) {
       return (column !== undefined && column.origin.migrationId === ctx.migration.id) || addedHere.has(`${key}.${name}`);
     },
   };
+}
+
+export interface AddedColumn {
+  /** The `AlterTableCmd` and its `ColumnDef`. */
+  cmd: any;
+  def: any;
+  column: string;
+  /** Catalog key of the live table. */
+  table: string;
+  /** The lock the `ALTER TABLE` takes on it, when the lock table knows one. */
+  lock?: LockAcquisition;
+}
+
+/**
+ * The columns an `ALTER TABLE … ADD COLUMN` adds to a live table (see `liveTableAltered`), leaving out
+ * `ADD COLUMN IF NOT EXISTS` of a column that is already there (it does nothing).
+ */
+export function columnsAddedToLiveTable(ctx: MigrationContext<any>, stmt: SqlStatement): AddedColumn[] {
+  const table = liveTableAltered(ctx, stmt);
+  if (!table) return [];
+  const known = ctx.state.catalog.table(table);
+  const lock = ctx.state.locks.find((l) => l.relation === table);
+  const out: AddedColumn[] = [];
+  for (const cmd of alterCommands(stmt.node)) {
+    if (cmd.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
+    const def = cmd.def.ColumnDef;
+    const column: string = def.colname;
+    if (cmd.missing_ok && known?.columns.has(column)) continue;
+    out.push({ cmd, def, column, table, lock });
+  }
+  return out;
 }
