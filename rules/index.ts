@@ -9,6 +9,7 @@ import { availabilityRules } from './migration/availability.js';
 import { oneWayRules } from './migration/one-way.js';
 import { hygieneRules } from './migration/hygiene.js';
 import { schemaRules } from './schema/index.js';
+import { codeRules } from './code/index.js';
 
 const FAMILY_ORDER = ['engine', 'migration', 'schema', 'code'];
 
@@ -22,6 +23,7 @@ export const allRules: Rule[] = [
   ...oneWayRules,
   ...hygieneRules,
   ...schemaRules,
+  ...codeRules,
 ].sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 export function ruleById(id: string): Rule | undefined {

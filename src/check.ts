@@ -11,6 +11,7 @@ import { ConfigError, DEFAULT_PG_VERSION, loadConfig, resolveRules, type Plumbli
 import { compareFindings, type Finding, type Notification } from './core/finding.js';
 import type { Rule } from './core/rule.js';
 import { analyzeMigrationSet, type ResolvedRule } from './engine/migrations.js';
+import { isCodeFile } from './migrations/discover.js';
 import { decode } from './io/read.js';
 import { discover, type Shard } from './migrations/discover.js';
 import type { MigrationSet } from './migrations/model.js';
@@ -90,12 +91,15 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
 
   await loadParser();
   let sets: MigrationSet[];
+  let codeFiles: string[] = [];
+  let codeStdin: import('./core/source.js').SourceFile | undefined;
   let other: Promise<ShardResult> | undefined;
   const notifications: Notification[] = [];
   if (options.stdin) {
     const read = decode(Buffer.from(options.stdin.text, 'utf8'), path.resolve(root, options.stdin.filename), options.stdin.filename);
     sets = [];
     if ('notification' in read) notifications.push(read.notification);
+    else if (isCodeFile(options.stdin.filename)) codeStdin = read.file;
     else {
       const wrapped = assumeInTransaction ?? false;
       sets.push({
@@ -138,6 +142,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     });
     sets = found.sets;
     notifications.push(...found.notifications);
+    // The code analyzer runs in the main process only (a shard worker checks migration sets).
+    if (!options.shard || options.shard.index === 0) codeFiles = found.codeFiles;
   }
 
   const findings: Finding[] = [];
@@ -180,12 +186,25 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
   }
   const replaySummary = replay ? await replay.finish(findings) : undefined;
+  if (codeFiles.length > 0 || codeStdin) {
+    // Loaded only when there is TypeScript: the compiler is a large module.
+    const { analyzeCode } = await import('./code/analyze.js');
+    const { CodeBase } = await import('./code/project.js');
+    let base: import('./code/project.js').CodeBase | undefined;
+    if (codeStdin) {
+      base = new CodeBase(root, notifications);
+      base.add(codeStdin, true);
+    }
+    findings.push(...analyzeCode(codeFiles, { root, rules: enabled, allRules, catalogue: config.catalogue }, notifications, base));
+    for (const f of codeFiles) files.add(f);
+    if (codeStdin) files.add(codeStdin.relPath);
+  }
   if (!options.stdin && files.size === 0 && notifications.length === 0) {
     const given = options.paths?.length ? options.paths : config.paths?.length ? config.paths : ['.'];
     notifications.push({
       id: 'no-files',
       level: 'warning',
-      message: `No SQL migration found under ${given.map((p) => `\`${p}\``).join(', ')}: nothing was checked.`,
+      message: `No SQL migration or TypeScript file found under ${given.map((p) => `\`${p}\``).join(', ')}: nothing was checked.`,
     });
   }
   findings.sort(compareFindings);

@@ -1,5 +1,5 @@
 /** Docs pages: required sections, generated blocks up to date, and every example executed. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,24 @@ async function runExample(ruleId: string, sql: string) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+/** A TypeScript example: one file, or several marked by `// file: <path>` lines, checked as a small project. */
+async function runCodeExample(ruleId: string, code: string) {
+  const config = { preset: 'recommended' as const, rules: { [ruleId]: 'error' as const } };
+  const parts = code.split(/^\/\/ file: (\S+)\n/m);
+  const files: Array<[string, string]> = parts.length === 1 ? [['src/example.ts', code]] : [];
+  for (let i = 1; i < parts.length; i += 2) files.push([parts[i], parts[i + 1]]);
+  const dir = mkdtempSync(path.join(tmpdir(), 'plumbline-docs-'));
+  try {
+    for (const [name, text] of files) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    }
+    return await check({ root: dir, paths: ['.'], config, enableRules: [ruleId] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const REQUIRED = ['## What it flags', '## Why it matters', '## How to fix', '## Examples', '## Known limits'];
 
 describe('docs', () => {
@@ -60,6 +78,18 @@ describe('docs', () => {
           expect(syntax, `${kind} example parses`).toEqual([]);
           if (kind === 'bad') expect(own.length, `bad example:\n${sql}`).toBeGreaterThan(0);
           else expect(own.map((f) => f.message), `good example:\n${sql}`).toEqual([]);
+        }
+      });
+    }
+    const codeExamples = [...text.matchAll(/```ts (bad|good)\n([\s\S]*?)```/g)];
+    if (rule.family === 'code') {
+      it(`${rule.id}: TypeScript examples are executed (bad fires, good is silent)`, async () => {
+        expect(codeExamples.some((e) => e[1] === 'bad')).toBe(true);
+        for (const [, kind, code] of codeExamples) {
+          const result = await runCodeExample(rule.id, code);
+          const own = result.findings.filter((f) => f.ruleId === rule.id);
+          if (kind === 'bad') expect(own.length, `bad example:\n${code}`).toBeGreaterThan(0);
+          else expect(own.map((f) => f.message), `good example:\n${code}`).toEqual([]);
         }
       });
     }

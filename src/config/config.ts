@@ -2,6 +2,7 @@
  * `plumbline.config.json`: data, never code. Validated with ajv against a JSON Schema that is generated
  * from the rules' metadata (and shipped as `schema/plumbline.config.schema.json`).
  */
+import type { CustomEntry } from '../code/catalogue/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -28,6 +29,11 @@ export interface PlumblineConfig {
   assumeInTransaction?: boolean;
   ignore?: string[];
   rules?: Record<string, RuleSetting>;
+  /**
+   * The code analyzer's API catalogue, extended: your own wrappers by the name they are called with
+   * (`"myHttp.get": { "effect": "http", "timeoutOption": "timeoutMs" }`, `"EventBus.publish": { "effect": "publish" }`).
+   */
+  catalogue?: Record<string, CustomEntry>;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +80,22 @@ export function configSchema(rules: Rule[]): Record<string, unknown> {
       assumeInTransaction: { type: 'boolean' },
       ignore: { type: 'array', items: { type: 'string', minLength: 1 } },
       rules: { type: 'object', additionalProperties: false, properties: ruleProperties },
+      catalogue: {
+        description: 'Your own wrappers for the code analyzer, keyed by the name they are called with: `myHttp.get`, `EventBus.publish` (`*` matches any one name).',
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['effect'],
+          properties: {
+            effect: { enum: ['http', 'publish', 'payment', 'db.read', 'db.write', 'outbox', 'idempotency', 'dedupe', 'none'] },
+            timeoutOption: { type: 'string', minLength: 1, description: 'Option key that bounds the call; without it the wrapper is taken to bound its calls itself.' },
+            idempotencyOption: { type: 'string', minLength: 1 },
+            method: { type: 'string', minLength: 1 },
+            table: { type: 'string', minLength: 1 },
+          },
+        },
+      },
     },
   };
 }

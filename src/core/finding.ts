@@ -36,6 +36,8 @@ export interface Finding {
   /** What to do instead. */
   remedy: string;
   related?: Location[];
+  /** A multi-step flow (call chain from a handler down to a query): SARIF `codeFlows`. */
+  flow?: Location[];
   fix?: Fix;
   /** Facts for machine consumers (lock mode, table...). Carried into JSON and SARIF properties. */
   properties?: Record<string, string | number | boolean>;

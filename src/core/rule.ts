@@ -3,6 +3,9 @@
  * descriptors, the config schema, presets and the `rules` command are all derived from it.
  */
 import type { Catalog } from '../catalog/catalog.js';
+import type { CodeAnalysis } from '../code/analyze.js';
+import type { CodeFile } from '../code/project.js';
+import type { ts } from 'ts-morph';
 import type { LockAcquisition } from '../locks/lock-table.js';
 import type { Migration, MigrationScript, MigrationSet } from '../migrations/model.js';
 import type { ParsedChunk, SqlStatement } from '../sql/parse.js';
@@ -135,15 +138,48 @@ export interface SchemaRule<O = any> extends RuleBase {
   check(ctx: SchemaContext<O>): void;
 }
 
+/** A place in TypeScript code: a node of a file. */
+export interface CodePlace {
+  node: ts.Node;
+  file: CodeFile;
+  message?: string;
+}
+
+export interface CodeReportInput extends CodePlace {
+  message: string;
+  why: string;
+  remedy: string;
+  /** The other places of the hazard: the loop of an N+1, the other half of a dual write. */
+  related?: Array<CodePlace & { message: string }>;
+  /** Steps of a flow across functions, in execution order (SARIF `codeFlows`, the text report's chain). */
+  flow?: Array<CodePlace & { message: string }>;
+  properties?: Record<string, string | number | boolean>;
+}
+
+export interface CodeContext<O = Record<string, unknown>> {
+  readonly options: O;
+  readonly analysis: CodeAnalysis;
+  report(input: CodeReportInput): void;
+}
+
+/** A rule on TypeScript handlers and the functions they reach; it runs once over the whole code base. */
+export interface CodeRule<O = any> extends RuleBase {
+  family: 'code';
+  /** Needs the TypeScript type checker (built only when such a rule is on). */
+  requiresTypes?: boolean;
+  check(ctx: CodeContext<O>): void;
+}
+
 /** Rules the engine itself reports (syntax errors, suppressions): listed and documented like the others. */
 export interface EngineRule extends RuleBase {
   family: 'engine';
 }
 
-export type Rule = MigrationRule | SchemaRule | EngineRule;
+export type Rule = MigrationRule | SchemaRule | CodeRule | EngineRule;
 
 export function defineRule<O = Record<string, unknown>>(rule: MigrationRule<O>): MigrationRule<O>;
 export function defineRule<O = Record<string, unknown>>(rule: SchemaRule<O>): SchemaRule<O>;
+export function defineRule<O = Record<string, unknown>>(rule: CodeRule<O>): CodeRule<O>;
 export function defineRule(rule: EngineRule): EngineRule;
 export function defineRule(rule: Rule): Rule {
   return rule;

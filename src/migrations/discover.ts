@@ -71,6 +71,13 @@ export interface DiscoverOptions {
 export interface Discovered {
   sets: MigrationSet[];
   notifications: Notification[];
+  /** TypeScript sources found under the paths (absolute, sorted), for the code analyzer (src/code/). */
+  codeFiles: string[];
+}
+
+/** TypeScript sources the code analyzer reads: declarations, tests and mocks are not service code. */
+export function isCodeFile(file: string): boolean {
+  return /\.(?:ts|tsx|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file) && !/\.(?:test|spec|e2e-spec)\.tsx?$/.test(file) && !/[\\/]__(?:tests|mocks)__[\\/]/.test(file);
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', 'vendor']);
@@ -180,6 +187,7 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
   const notifications: Notification[] = [];
   const root = path.resolve(options.root);
   const collected = await collectFiles(options, notifications);
+  const codeFiles = collected.filter(isCodeFile);
   const ctx = createContext(root, options.pgVersion ?? DEFAULT_PG_VERSION, collected, ignoreMatcher(options), notifications);
   const registry = adapters(options);
   const byId = new Map(registry.map((a) => [a.id, a]));
@@ -244,7 +252,7 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
   }
 
   sets.sort((a, b) => naturalCompare(a.root, b.root) || (a.framework < b.framework ? -1 : a.framework > b.framework ? 1 : 0));
-  return { sets, notifications };
+  return { sets, notifications, codeFiles };
 }
 
 function fileSize(file: string): number {
