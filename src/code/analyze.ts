@@ -43,6 +43,14 @@ export class CodeAnalysis {
     return this.base.targets();
   }
 
+  /** Makes `files` the only targets (the ESLint plugin lints one file at a time); summaries stay cached. */
+  focus(files: CodeFile[]): void {
+    for (const f of this.base.targets()) f.target = false;
+    for (const f of files) f.target = true;
+    this.entryList = undefined;
+    this.functionList = undefined;
+  }
+
   /** Handlers and consumers in the target files. */
   entries(): Entry[] {
     this.entryList ??= this.targets().flatMap((f) => findEntries(f, this.resolver));
@@ -77,27 +85,34 @@ export function analyzeCode(files: string[], options: CodeOptions, notifications
   if (codeRules.length === 0) return [];
   const analysis = new CodeAnalysis(codeBase, options.catalogue);
   const findings: Finding[] = [];
-  const seen = new Set<string>();
   for (const { rule, severity, options: ruleOptions } of codeRules) {
-    const ctx: CodeContext = {
-      options: ruleOptions,
-      analysis,
-      report: (input) => {
-        if (!input.file.target) return;
-        const finding = toFinding(rule.id, severity, input);
-        const key = `${rule.id}\0${finding.file.relPath}\0${finding.range.start}\0${finding.message}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        findings.push(finding);
-      },
-    };
     try {
-      rule.check(ctx);
+      findings.push(...runCodeRule(analysis, rule, severity, ruleOptions));
     } catch (error) {
       notifications.push({ id: 'rule-crash', level: 'error', message: `Rule ${rule.id} failed: ${(error as Error).stack ?? error}. Please report this with the code that triggers it.` });
     }
   }
   return applySuppressions(findings, analysis, options, notifications);
+}
+
+/** Runs one code rule over the analysis' target files: its findings, deduplicated, in target files only. */
+export function runCodeRule(analysis: CodeAnalysis, rule: CodeRule, severity: Finding['severity'], options: Record<string, unknown>): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const ctx: CodeContext = {
+    options: { ...(rule.meta.defaultOptions ?? {}), ...options },
+    analysis,
+    report: (input) => {
+      if (!input.file.target) return;
+      const finding = toFinding(rule.id, severity, input);
+      const key = `${finding.file.relPath}\0${finding.range.start}\0${finding.message}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      findings.push(finding);
+    },
+  };
+  rule.check(ctx);
+  return findings;
 }
 
 function place(p: CodePlace & { message?: string }): Location {

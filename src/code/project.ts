@@ -7,7 +7,7 @@
  * `node_modules`: a bare import that does not resolve to a file of the repository is an external library,
  * known by its specifier (that is what the API catalogue matches on).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ts } from 'ts-morph';
 import type { Notification } from '../core/finding.js';
@@ -29,6 +29,8 @@ export class CodeBase {
   private readonly configs = new Map<string, ts.CompilerOptions>();
   private readonly resolutions = new Map<string, string | null>();
   private readonly moduleCache: ts.ModuleResolutionCache;
+  /** When each file read from disk was read: a long-lived process (the ESLint plugin) notices edits. */
+  readonly diskVersions = new Map<string, { mtimeMs: number; size: number }>();
 
   constructor(
     readonly root: string,
@@ -59,12 +61,23 @@ export class CodeBase {
       return known ?? undefined;
     }
     const read = readSourceFile(absolute, this.root);
+    try {
+      const st = statSync(absolute);
+      this.diskVersions.set(absolute, { mtimeMs: st.mtimeMs, size: st.size });
+    } catch {
+      // reported by readSourceFile
+    }
     if ('notification' in read) {
       if (target) this.notifications.push(read.notification);
       this.files.set(absolute, null);
       return undefined;
     }
     return this.add(read.file, target);
+  }
+
+  /** A file already loaded (or known unreadable), without reading anything. */
+  peek(absolute: string): CodeFile | undefined {
+    return this.files.get(absolute) ?? undefined;
   }
 
   /** Adds a file from text (stdin, the ESLint plugin, tests). */

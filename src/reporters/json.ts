@@ -3,7 +3,7 @@
  * { version: 1, tool: { name, version }, summary: { files, findings, errors, warnings, notes,
  *     changedSince?: { ref, files, hidden }, baseline?: { file, entries, suppressed, fixed } },
  *   findings: [{ ruleId, severity, path, start: {line, column, offset}, end: {…}, message, why, remedy,
- *                fingerprint, related?: [{ path, start, end, message }], fix?: { description, safe, edits },
+ *                fingerprint, related?: [{ path, start, end, message }], flow?: [same, in execution order], fix?: { description, safe, edits },
  *                properties? }],
  *   notifications: [{ id, level, path?, message }] }
  * Offsets are UTF-16 code units into the file text; lines and columns are 1-based.
@@ -47,6 +47,7 @@ export const jsonReporter: Reporter = (result, ctx) => {
       remedy: f.remedy,
       fingerprint: prints.get(f),
       ...(f.related ? { related: f.related.map((r) => ({ path: r.file.relPath, ...span(r.file, r.range), message: r.message })) } : {}),
+      ...(f.flow ? { flow: f.flow.map((r) => ({ path: r.file.relPath, ...span(r.file, r.range), message: r.message })) } : {}),
       ...(f.fix
         ? { fix: { description: f.fix.description, safe: f.fix.safe, edits: f.fix.edits.map((e) => ({ ...span(f.file, e.range), text: e.text })) } }
         : {}),

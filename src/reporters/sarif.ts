@@ -165,6 +165,7 @@ export function buildSarif(result: CheckResult, ctx: ReportContext, limits: Sari
   for (const f of result.findings) {
     files.add(f.file.relPath);
     for (const r of f.related ?? []) files.add(r.file.relPath);
+    for (const r of f.flow ?? []) files.add(r.file.relPath);
   }
   const paths = [...files].sort();
   const artifactIndex = new Map(paths.map((p, i) => [p, i]));
@@ -204,6 +205,24 @@ export function buildSarif(result: CheckResult, ctx: ReportContext, limits: Sari
               physicalLocation: physical(r.file, r.range),
               ...(r.message ? { message: { text: plainText(r.message) } } : {}),
             })),
+          }
+        : {}),
+      // A hazard that crosses functions (handler → service → repository → query) is a thread flow.
+      ...(f.flow?.length
+        ? {
+            codeFlows: [
+              {
+                threadFlows: [
+                  {
+                    locations: f.flow.slice(0, limits.relatedLocations).map((step, i) => ({
+                      location: { physicalLocation: physical(step.file, step.range), ...(step.message ? { message: { text: plainText(step.message) } } : {}) },
+                      nestingLevel: i,
+                      executionOrder: i + 1,
+                    })),
+                  },
+                ],
+              },
+            ],
           }
         : {}),
       ...(f.fix

@@ -24,6 +24,13 @@ export const textReporter: Reporter = (result, ctx) => {
       const p = r.file.position(r.range.start);
       out.push(`  ${c.dim('see:')} ${r.file.relPath}:${p.line}:${p.column} ${r.message}`);
     }
+    if (f.flow?.length) {
+      out.push(`  ${c.dim('chain:')}`);
+      f.flow.forEach((step, i) => {
+        const p = step.file.position(step.range.start);
+        out.push(`  ${' '.repeat(2 * i)}${c.dim(i === 0 ? '→' : '↳')} ${step.file.relPath}:${p.line}:${p.column} ${step.message ?? ''}`.trimEnd());
+      });
+    }
     if (f.fix) out.push(`  ${c.dim(`autofix (${f.fix.safe ? 'safe' : 'unsafe'}): ${f.fix.description}`)}`);
     out.push('');
   }
