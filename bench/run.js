@@ -10,9 +10,15 @@
  * VmHWM in /proc for the process tree, else not at all.
  *
  *   node bench/run.js [--runs N] [--rebuild] [--no-native] [--no-small] [--no-gnu-time] [--quiet]
+ *                     [--no-ts | --ts-only] [--eslint-concurrency auto|N] [--no-linearity]
  *
  * Besides the corpus, the same tools run on the bundled example (examples/shop, 16 files): the
  * startup-dominated case of a CI job that checks a few changed migrations.
+ *
+ * TypeScript section (skip with --no-ts, run alone with --ts-only): `plumbline check` on the generated
+ * TypeScript service tree (bench/ts-corpus.js → bench/.ts-corpus) against ESLint with typescript-eslint's
+ * `recommended` config, untyped (bench/eslint.config.js), same machinery (cold processes, warm-up, ABBA,
+ * median), plus a linearity check of Plumbline on about 1/4, 1/2 and all of the tree.
  *
  * Writes bench/results/latest.json (git-ignored). Needs `npm run build` first (`npm run bench` does it).
  * The corpus is generated locally. squawk-cli is installed on first use into bench/.tools (it cannot be a
@@ -25,11 +31,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCorpus, DEFAULT_OUT, DEFAULT_SEED, GENERATOR_VERSION } from './corpus.js';
+import { DEFAULT_TS_OUT, ensureTsCorpus } from './ts-corpus.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
 const CORPUS_REL = path.relative(REPO, DEFAULT_OUT).split(path.sep).join('/');
 const SMALL_REL = 'examples/shop';
+const TS_CORPUS_REL = path.relative(REPO, DEFAULT_TS_OUT).split(path.sep).join('/');
+const ESLINT_BIN = 'node_modules/eslint/bin/eslint.js';
+const ESLINT_CONFIG = 'bench/eslint.config.js';
+/** Targets the issue sets for the TypeScript analyzer. */
+const TS_TARGETS = { ratio: 0.5, peakRssMb: 1024 };
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -99,6 +111,27 @@ function tools(target = CORPUS_REL) {
   ];
   const native = squawkNative();
   if (native && !flag('--no-native')) list.push({ id: 'squawk-native', label: 'squawk (native binary)', target, cmd: native, args: squawkArgs, okCodes: [0, 1], extra: true });
+  return list;
+}
+
+/** Plumbline and ESLint on the TypeScript tree (or on some of its folders, for the linearity check). */
+function tsTools(targets = [TS_CORPUS_REL]) {
+  const label = targets.length === 1 ? targets[0] : `${targets.length} folders`;
+  const eslint = (extra = []) => [ESLINT_BIN, '-c', ESLINT_CONFIG, '--no-cache', ...extra, '--format', 'json', '-o', os.devNull, ...targets];
+  const list = [
+    {
+      id: 'plumbline',
+      label: 'plumbline',
+      target: label,
+      cmd: process.execPath,
+      args: ['bin/plumbline.js', 'check', ...targets, '--format', 'json', '--output', os.devNull, '--fail-on', 'none'],
+      okCodes: [0],
+    },
+    // Exit code 1 = lint errors found (typescript-eslint's recommended rules do fire on the corpus).
+    { id: 'eslint', label: 'eslint (tseslint recommended)', target: label, cmd: process.execPath, args: eslint(), okCodes: [0, 1] },
+  ];
+  const concurrency = value('--eslint-concurrency', undefined);
+  if (concurrency) list.push({ id: 'eslint-concurrent', label: `eslint --concurrency ${concurrency}`, target: label, cmd: process.execPath, args: eslint(['--concurrency', concurrency]), okCodes: [0, 1], extra: true });
   return list;
 }
 
@@ -271,19 +304,12 @@ function machine() {
   };
 }
 
-async function main() {
-  if (!existsSync(path.join(REPO, 'dist', 'src', 'cli', 'main.js'))) {
-    console.error('dist/ is missing: run `npm run build` first (or `npm run bench`, which builds).');
-    process.exit(2);
-  }
+/** The migration benchmark (Plumbline against squawk); prints its tables, returns its part of latest.json. */
+async function runSql() {
   const manifest = ensureCorpus();
-  timeBin = gnuTime();
-  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'plumbline-bench-'));
   const list = tools();
   const squawkVersion = JSON.parse(readFileSync(path.join(ensureSquawk(), 'squawk-cli', 'package.json'), 'utf8')).version;
-  const plumblineVersion = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
   log(`Corpus: ${manifest.files} files, ${(manifest.bytes / 1048576).toFixed(2)} MB, ${manifest.statements} statements (${CORPUS_REL})`);
-  log(`Peak RSS via ${timeBin ? `${timeBin} -f '%M %U %S'` : process.platform === 'linux' ? '/proc VmHWM polling' : 'nothing (not measured)'}`);
 
   log('Checking that both tools analyse the whole corpus…');
   const coverage = await sanity(list, manifest);
@@ -294,7 +320,6 @@ async function main() {
   // The common CI case is a handful of files: startup dominates. The bundled example (16 files).
   const smallList = flag('--no-small') ? [] : tools(SMALL_REL);
   const small = smallList.length ? await measure(smallList, RUNS) : undefined;
-  rmSync(tmpDir, { recursive: true, force: true });
 
   const ratio = stats.plumbline.medianMs / stats.squawk.medianMs;
   const ratioNative = stats['squawk-native'] ? stats.plumbline.medianMs / stats['squawk-native'].medianMs : undefined;
@@ -309,11 +334,9 @@ async function main() {
     const s = small[t.id];
     smallRows.push([t.label, s.medianMs, s.minMs, s.maxMs, s.medianCpuMs ?? 'n/a', s.peakRssMb ?? 'n/a']);
   }
-  const m = machine();
   const lines = [
     '',
     `Corpus: ${manifest.files} .sql files, ${(manifest.bytes / 1048576).toFixed(2)} MB, ${manifest.statements} statements (seed ${manifest.seed})`,
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ${RUNS} cold runs each`,
     '',
     table(rows),
     '',
@@ -330,17 +353,13 @@ async function main() {
           `Ratio plumbline / squawk on the small input (median wall time): ${(small.plumbline.medianMs / small.squawk.medianMs).toFixed(2)}x`,
         ]
       : []),
-    ...(m.loadAverage[0] > m.cores + 0.5 ? [`Note: load average ${m.loadAverage.join(' ')} on ${m.cores} cores: other work competed for the CPU; wall times are noisy.`] : []),
     '',
   ];
   console.log(lines.join('\n'));
 
-  const result = {
-    date: new Date().toISOString(),
-    machine: m,
-    versions: { plumbline: plumblineVersion, squawk: squawkVersion },
+  return {
+    versions: { squawk: squawkVersion },
     corpus: manifest,
-    rssMethod: timeBin ? 'gnu-time' : process.platform === 'linux' ? 'proc-vmhwm-poll' : 'none',
     commands: Object.fromEntries(list.map((t) => [t.id, [t.cmd === process.execPath ? 'node' : path.relative(REPO, t.cmd), ...t.args].join(' ')])),
     coverage,
     results: stats,
@@ -349,9 +368,209 @@ async function main() {
     ratioCpu: cpuRatio === undefined ? null : Math.round(cpuRatio * 1000) / 1000,
     small: small ? { target: SMALL_REL, results: small, ratio: Math.round((small.plumbline.medianMs / small.squawk.medianMs) * 1000) / 1000 } : null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// TypeScript: Plumbline's code analyzer against ESLint + typescript-eslint on bench/.ts-corpus
+
+/** Checks that ESLint lints every .ts file of the tree (and parses them all), and what Plumbline sees. */
+async function tsSanity(list, manifest) {
+  const out = { notes: [] };
+  const pl = list.find((t) => t.id === 'plumbline');
+  const plRun = await runOnce({ ...pl, id: 'plumbline-ts-check', args: ['bin/plumbline.js', 'check', TS_CORPUS_REL, '--format', 'json', '--fail-on', 'none'] }, { stdout: 'capture' });
+  const report = JSON.parse(plRun.stdout);
+  const plFiles = report.summary?.files ?? report.summary?.fileCount;
+  const byRule = {};
+  for (const f of report.findings) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
+  out.plumbline = { filesChecked: plFiles ?? null, findings: report.findings.length, byRule, notifications: (report.notifications ?? []).map((n) => n.id) };
+  if (!plFiles) {
+    out.notes.push('Plumbline checked no file of the TypeScript tree (is the code analyzer in this build?): its time below is startup and discovery only.');
+  } else if (plFiles !== manifest.files) {
+    out.notes.push(`Plumbline counted ${plFiles} files; the tree has ${manifest.files} .ts files.`);
+  }
+
+  const es = list.find((t) => t.id === 'eslint');
+  const esArgs = es.args.filter((a, i, xs) => a !== '-o' && xs[i - 1] !== '-o');
+  const esRun = await runOnce({ ...es, id: 'eslint-check', args: esArgs }, { stdout: 'capture' });
+  const results = JSON.parse(esRun.stdout);
+  let fatal = 0;
+  const esByRule = {};
+  let messages = 0;
+  for (const r of results) {
+    fatal += r.fatalErrorCount ?? 0;
+    for (const m of r.messages) {
+      messages++;
+      esByRule[m.ruleId ?? 'parse-error'] = (esByRule[m.ruleId ?? 'parse-error'] ?? 0) + 1;
+    }
+  }
+  const tsFiles = results.filter((r) => r.filePath.endsWith('.ts')).length;
+  out.eslint = { filesLinted: results.length, tsFiles, fatal, messages, byRule: esByRule };
+  if (tsFiles !== manifest.files) throw new Error(`eslint linted ${tsFiles} .ts files, the tree has ${manifest.files}: check ${ESLINT_CONFIG} and its ignores`);
+  if (fatal > 0) throw new Error(`eslint could not parse ${fatal} file(s) of the tree`);
+  return out;
+}
+
+/** Prefixes of the service folders holding about `fraction` of the tree's files (whole services, so that cross-file flows stay intact). */
+function tsSubset(manifest, fraction) {
+  const want = manifest.files * fraction;
+  let best;
+  let count = 0;
+  const dirs = [];
+  for (const s of manifest.perService) {
+    dirs.push(`${TS_CORPUS_REL}/${s.dir}`);
+    count += s.files;
+    const candidate = { dirs: [...dirs], files: count, bytes: manifest.perService.slice(0, dirs.length).reduce((a, x) => a + x.bytes, 0) };
+    if (!best || Math.abs(count - want) < Math.abs(best.files - want)) best = candidate;
+  }
+  return best;
+}
+
+/** Plumbline alone on ~1/4, ~1/2 and all of the tree; a least-squares line through the three points. */
+async function tsLinearity(manifest, runs) {
+  const points = [];
+  const sizes = [
+    { label: '~1/4', ...tsSubset(manifest, 0.25) },
+    { label: '~1/2', ...tsSubset(manifest, 0.5) },
+    { label: 'all', dirs: [TS_CORPUS_REL], files: manifest.files, bytes: manifest.bytes },
+  ];
+  for (const size of sizes) {
+    const tool = { ...tsTools(size.dirs)[0], id: `plumbline-part-${points.length}`, target: size.label };
+    await runOnce(tool); // warm-up (page cache)
+    const samples = [];
+    for (let i = 0; i < runs; i++) samples.push(await runOnce(tool));
+    const s = summarize(samples);
+    log(`  linearity ${size.label.padEnd(5)} ${String(size.files).padStart(5)} files  ${s.medianMs} ms`);
+    points.push({ label: size.label, folders: size.dirs.length, files: size.files, bytes: size.bytes, medianMs: s.medianMs, samplesMs: s.samplesMs, msPerFile: Math.round((s.medianMs / size.files) * 1000) / 1000, peakRssMb: s.peakRssMb });
+  }
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.files, 0) / n;
+  const my = points.reduce((a, p) => a + p.medianMs, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.files - mx) ** 2, 0);
+  const slope = sxx ? points.reduce((a, p) => a + (p.files - mx) * (p.medianMs - my), 0) / sxx : 0;
+  const intercept = my - slope * mx;
+  const maxDeviation = Math.max(...points.map((p) => Math.abs(p.medianMs - (intercept + slope * p.files)) / Math.max(1, p.medianMs)));
+  return { runs, points, fit: { msPerFile: Math.round(slope * 1000) / 1000, interceptMs: Math.round(intercept), maxRelativeDeviation: Math.round(maxDeviation * 1000) / 1000 } };
+}
+
+/** The TypeScript benchmark; prints its tables, returns the `typescript` part of latest.json. */
+async function runTs() {
+  const manifest = ensureTsCorpus({ rebuild: flag('--rebuild'), log });
+  const list = tsTools();
+  const version = (pkg) => JSON.parse(readFileSync(path.join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  const versions = { eslint: version('eslint'), 'typescript-eslint': version('typescript-eslint'), typescript: version('typescript') };
+  log(`TypeScript tree: ${manifest.files} .ts files, ${(manifest.bytes / 1048576).toFixed(2)} MB, ${manifest.lines} lines, ${manifest.perService.length} services (${TS_CORPUS_REL})`);
+  log('Checking what both tools analyse…');
+  const coverage = await tsSanity(list, manifest);
+  log(`  plumbline: ${coverage.plumbline.filesChecked ?? 0} files checked, ${coverage.plumbline.findings} findings`);
+  log(`  eslint:    ${coverage.eslint.tsFiles} .ts files linted, ${coverage.eslint.messages} messages, ${coverage.eslint.fatal} parse errors`);
+  for (const note of coverage.notes) log(`  note: ${note}`);
+
+  const stats = await measure(list, RUNS);
+  const linearity = flag('--no-linearity') ? undefined : (log('Linearity (plumbline alone)…'), await tsLinearity(manifest, Math.min(3, RUNS)));
+
+  const ratio = stats.plumbline.medianMs / stats.eslint.medianMs;
+  const cpuRatio = stats.plumbline.medianCpuMs && stats.eslint.medianCpuMs ? stats.plumbline.medianCpuMs / stats.eslint.medianCpuMs : undefined;
+  const throughput = Object.fromEntries(
+    list.map((t) => {
+      const sec = stats[t.id].medianMs / 1000;
+      return [t.id, { filesPerSec: Math.round(manifest.files / sec), mbPerSec: Math.round((manifest.bytes / 1048576 / sec) * 100) / 100, linesPerSec: Math.round(manifest.lines / sec) }];
+    }),
+  );
+  const rows = [['tool', 'median ms', 'min ms', 'max ms', 'CPU ms (median)', 'peak RSS MB', 'files/s', 'MB/s']];
+  for (const t of list) {
+    const s = stats[t.id];
+    rows.push([t.label, s.medianMs, s.minMs, s.maxMs, s.medianCpuMs ?? 'n/a', s.peakRssMb ?? 'n/a', throughput[t.id].filesPerSec, throughput[t.id].mbPerSec.toFixed(2)]);
+  }
+  const rss = stats.plumbline.peakRssMb;
+  const verdict = (ok) => (ok ? 'met' : 'NOT met');
+  const out = [
+    '',
+    `TypeScript tree: ${manifest.files} .ts files, ${(manifest.bytes / 1048576).toFixed(2)} MB, ${manifest.lines} lines, ${manifest.perService.length} services (seed ${manifest.seed}, generator v${manifest.generatorVersion})`,
+    `ESLint ${versions.eslint} + typescript-eslint ${versions['typescript-eslint']} (recommended, no type information), ${RUNS} cold runs each`,
+    '',
+    table(rows),
+    '',
+    `Ratio plumbline / eslint (median wall time): ${ratio.toFixed(2)}x  (target: <= ${TS_TARGETS.ratio.toFixed(2)}x, ${verdict(ratio <= TS_TARGETS.ratio)})`,
+    ...(cpuRatio ? [`Ratio plumbline / eslint (median CPU time): ${cpuRatio.toFixed(2)}x`] : []),
+    `Peak RSS plumbline: ${rss ?? 'n/a'} MB (target: <= ${TS_TARGETS.peakRssMb} MB${rss ? `, ${verdict(rss <= TS_TARGETS.peakRssMb)}` : ''}); eslint: ${stats.eslint.peakRssMb ?? 'n/a'} MB`,
+    `Findings: plumbline ${coverage.plumbline.findings}${Object.keys(coverage.plumbline.byRule).length ? ` (${Object.entries(coverage.plumbline.byRule).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; eslint ${coverage.eslint.messages} messages`,
+    ...coverage.notes.map((n) => `Note: ${n}`),
+  ];
+  if (linearity) {
+    const lrows = [['plumbline on', 'folders', 'files', 'MB', 'median ms', 'ms per file']];
+    for (const p of linearity.points) lrows.push([p.label, p.folders, p.files, (p.bytes / 1048576).toFixed(2), p.medianMs, p.msPerFile.toFixed(3)]);
+    out.push(
+      '',
+      `Linearity (${linearity.runs === 1 ? 'one run' : `median of ${linearity.runs}`} each; subsets are whole services, in order)`,
+      '',
+      table(lrows),
+      '',
+      `Least-squares fit: ${linearity.fit.interceptMs} ms + ${linearity.fit.msPerFile.toFixed(3)} ms per file; largest deviation from the line ${(linearity.fit.maxRelativeDeviation * 100).toFixed(1)}%`,
+    );
+  }
+  out.push('');
+  console.log(out.join('\n'));
+  return {
+    versions,
+    corpus: manifest,
+    commands: Object.fromEntries(list.map((t) => [t.id, ['node', ...t.args].join(' ')])),
+    coverage,
+    results: stats,
+    throughput,
+    ratio: Math.round(ratio * 1000) / 1000,
+    ratioCpu: cpuRatio === undefined ? null : Math.round(cpuRatio * 1000) / 1000,
+    targets: TS_TARGETS,
+    linearity: linearity ?? null,
+  };
+}
+
+async function main() {
+  if (!existsSync(path.join(REPO, 'dist', 'src', 'cli', 'main.js'))) {
+    console.error('dist/ is missing: run `npm run build` first (or `npm run bench`, which builds).');
+    process.exit(2);
+  }
+  if (flag('--ts-only') && flag('--no-ts')) {
+    console.error('--ts-only and --no-ts exclude each other.');
+    process.exit(2);
+  }
+  const doSql = !flag('--ts-only');
+  const doTs = !flag('--no-ts');
+  timeBin = gnuTime();
+  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'plumbline-bench-'));
+  const m = machine();
+  const plumblineVersion = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
+  log(`Peak RSS via ${timeBin ? `${timeBin} -f '%M %U %S'` : process.platform === 'linux' ? '/proc VmHWM polling' : 'nothing (not measured)'}`);
+  console.log(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ${RUNS} cold runs each`);
+
+  // A run of one section keeps the other section's figures from the previous latest.json.
+  const latestFile = path.join(HERE, 'results', 'latest.json');
+  let result = {};
+  if ((!doSql || !doTs) && existsSync(latestFile)) {
+    try {
+      result = JSON.parse(readFileSync(latestFile, 'utf8'));
+    } catch {
+      result = {};
+    }
+  }
+  const sql = doSql ? await runSql() : undefined;
+  const ts = doTs ? await runTs() : undefined;
+  rmSync(tmpDir, { recursive: true, force: true });
+  const after = machine();
+  if (Math.max(m.loadAverage[0], after.loadAverage[0]) > m.cores + 0.5) {
+    console.log(`Note: load average ${after.loadAverage.join(' ')} on ${m.cores} cores: other work competed for the CPU; wall times are noisy.\n`);
+  }
+
+  const date = new Date().toISOString();
+  const rssMethod = timeBin ? 'gnu-time' : process.platform === 'linux' ? 'proc-vmhwm-poll' : 'none';
+  // Top-level date/machine describe the migration figures; the typescript section carries its own.
+  if (sql) {
+    const { versions, ...rest } = sql;
+    Object.assign(result, { date, machine: after, rssMethod, versions: { plumbline: plumblineVersion, ...versions } }, rest);
+  }
+  if (ts) result.typescript = { date, machine: after, rssMethod, plumblineVersion, ...ts };
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
-  writeFileSync(path.join(HERE, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  log(`Wrote ${path.relative(process.cwd(), path.join(HERE, 'results', 'latest.json'))}`);
+  writeFileSync(latestFile, `${JSON.stringify(result, null, 2)}\n`);
+  log(`Wrote ${path.relative(process.cwd(), latestFile)}`);
 }
 
 main().catch((error) => {

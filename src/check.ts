@@ -15,6 +15,7 @@ import { isCodeFile } from './migrations/discover.js';
 import { decode } from './io/read.js';
 import { discover, type Shard } from './migrations/discover.js';
 import type { MigrationSet } from './migrations/model.js';
+import { restoreSourceFile } from './migrations/ts/mapped.js';
 import { loadParser } from './sql/parse.js';
 import type { ReplayOptions, ReplayRun, ReplaySummary } from './replay/run.js';
 import type { BaselineSummary } from './baseline.js';
@@ -92,6 +93,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   await loadParser();
   let sets: MigrationSet[];
   let codeFiles: string[] = [];
+  let prismaSchemas: string[] = [];
   let codeStdin: import('./core/source.js').SourceFile | undefined;
   let other: Promise<ShardResult> | undefined;
   const notifications: Notification[] = [];
@@ -143,7 +145,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     sets = found.sets;
     notifications.push(...found.notifications);
     // The code analyzer runs in the main process only (a shard worker checks migration sets).
-    if (!options.shard || options.shard.index === 0) codeFiles = found.codeFiles;
+    if (!options.shard || options.shard.index === 0) {
+      codeFiles = found.codeFiles;
+      prismaSchemas = found.prismaSchemas;
+    }
   }
 
   const findings: Finding[] = [];
@@ -195,7 +200,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       base = new CodeBase(root, notifications);
       base.add(codeStdin, true);
     }
-    findings.push(...analyzeCode(codeFiles, { root, rules: enabled, allRules, catalogue: config.catalogue }, notifications, base));
+    findings.push(...analyzeCode(codeFiles, { root, rules: enabled, allRules, catalogue: config.catalogue, catalogs, prismaSchemas }, notifications, base));
     for (const f of codeFiles) files.add(f);
     if (codeStdin) files.add(codeStdin.relPath);
   }
@@ -292,7 +297,7 @@ function rehydrate(result: ShardResult): ShardResult {
   for (const set of result.sets) {
     for (const m of set.migrations) {
       for (const script of [m.up, m.down]) {
-        if (script && !(script.file instanceof SourceFile)) Object.setPrototypeOf(script.file, SourceFile.prototype);
+        if (script && !(script.file instanceof SourceFile)) restoreSourceFile(script.file);
       }
     }
   }

@@ -424,3 +424,57 @@ describe('clone', () => {
     expect(copy.table('public.orders_archive')).toBeUndefined();
   });
 });
+
+describe('what the schema rules read', () => {
+  it('temporary tables, partitions (created, attached, detached, dropped with the parent), replica identity', () => {
+    const c = replay(`
+      CREATE TEMPORARY TABLE scratch (a int);
+      CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE events_2025 (id bigint NOT NULL, at timestamptz NOT NULL);
+      ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      CREATE TABLE events_2023 (id bigint NOT NULL, at timestamptz NOT NULL);
+      ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+      ALTER TABLE events DETACH PARTITION events_2023;
+      CREATE TABLE codes (code text NOT NULL);
+      CREATE UNIQUE INDEX codes_code_key ON codes (code);
+      ALTER TABLE codes REPLICA IDENTITY USING INDEX codes_code_key;
+    `);
+    expect(c.table('public.scratch')!.temporary).toBe(true);
+    expect(c.table('public.events_2024')!.partitionOf).toBe('public.events');
+    expect(c.table('public.events_2025')!.partitionOf).toBe('public.events');
+    expect(c.table('public.events_2023')!.partitionOf).toBeUndefined();
+    expect(c.table('public.codes')!.replicaIdentity).toBe('index');
+    replay('DROP TABLE events;', c);
+    expect([...c.tables.keys()].filter((k) => k.startsWith('public.events'))).toEqual(['public.events_2023']);
+  });
+
+  it('index keys in detail: expressions by shape, order, operator class, INCLUDE, predicate', () => {
+    const c = replay(`
+      CREATE TABLE docs (id int PRIMARY KEY, slug text, owner int, deleted_at timestamptz);
+      CREATE INDEX a ON docs (lower(slug), owner DESC) INCLUDE (deleted_at) WHERE deleted_at IS NULL AND owner IN (1, 2);
+      CREATE INDEX b ON docs (LOWER( slug ), ((owner)) text_pattern_ops) WHERE deleted_at IS NULL AND owner IN (1,2);
+      ALTER TABLE docs RENAME COLUMN deleted_at TO removed_at;
+    `);
+    const a = c.indexes.get('public.a')!;
+    const b = c.indexes.get('public.b')!;
+    expect(a.keys![0].expression).toBe(b.keys![0].expression);
+    expect(a.keys![1]).toEqual({ column: 'owner', opclass: '', collation: '', order: 'desc nulls first' });
+    expect(b.keys![1]).toEqual({ column: 'owner', opclass: 'text_pattern_ops', collation: '', order: 'asc nulls last' });
+    expect(a.include).toEqual(['removed_at']);
+    expect(a.predicate).toBe(b.predicate);
+    expect(c.indexes.get('public.docs_pkey')!.keys).toEqual([{ column: 'id', opclass: '', collation: '', order: 'asc nulls last' }]);
+  });
+
+  it('LIKE … INCLUDING INDEXES copies the primary key, unique constraints and indexes under new names', () => {
+    const c = replay(`
+      CREATE TABLE src (id bigint PRIMARY KEY, code text UNIQUE, at timestamptz);
+      CREATE INDEX src_at_idx ON src (at);
+      CREATE TABLE copy (LIKE src INCLUDING ALL);
+      CREATE TABLE bare (LIKE src);
+    `);
+    expect(c.indexesOf('public.copy').map((i) => i.name).sort()).toEqual(['copy_at_idx', 'copy_code_key', 'copy_pkey']);
+    expect([...c.table('public.copy')!.constraints.values()].map((k) => `${k.name}:${k.type}`).sort()).toEqual(['copy_code_key:unique', 'copy_pkey:primary']);
+    expect(c.indexesOf('public.bare')).toEqual([]);
+  });
+});

@@ -42,7 +42,7 @@ describe('examples/shop', () => {
   });
 
   it('checks every migration and reports no notification', () => {
-    expect(result.fileCount).toBe(16);
+    expect(result.fileCount).toBe(17);
     expect(result.notifications).toEqual([]);
   });
 
@@ -80,6 +80,26 @@ describe('examples/shop', () => {
     expect(migration?.up.wrappedInTransaction).toBe(false);
     const known = ['syntax-error', 'require-concurrent-index', 'invalid-suppression', 'unused-suppression'];
     expect(inFile(result, file).filter((f) => known.includes(f.ruleId)).map(at)).toEqual([]);
+  });
+
+  it('judges the schema after the last migration: the inbox and shipments of V17', () => {
+    const file = `${MIGRATIONS}/V17__create_fulfillment_inbox_and_shipments.sql`;
+    const schemaRules = ['require-primary-key', 'require-fk-index', 'no-redundant-index', 'require-unique-idempotency-key'];
+    const own = result.findings.filter((f) => schemaRules.includes(f.ruleId));
+    const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
+    // Every schema finding of the example is in V17 (the tables of V1–V16 have keys, indexed foreign
+    // keys and a unique idempotency key), each at the line that defines the object.
+    expect(own.map(at).sort(byLine)).toEqual([
+      { ruleId: 'require-primary-key', path: file, line: lineOf(file, 'CREATE TABLE fulfillment_inbox') },
+      { ruleId: 'require-unique-idempotency-key', path: file, line: lineOf(file, 'message_id   text NOT NULL') },
+      { ruleId: 'require-fk-index', path: file, line: lineOf(file, 'order_id     bigint NOT NULL REFERENCES orders') },
+      { ruleId: 'no-redundant-index', path: file, line: lineOf(file, 'CREATE INDEX shipments_request_id_idx') },
+    ]);
+    const message = (id: string) => own.find((f) => f.ruleId === id)!.message;
+    expect(message('require-unique-idempotency-key')).toContain('`fulfillment_inbox_message_id_idx` is not unique');
+    expect(message('no-redundant-index')).toContain('`shipments_request_id_key`');
+    // With lock_timeout set and only new tables, no migration rule has anything to say about V17.
+    expect(inFile(result, file).filter((f) => !schemaRules.includes(f.ruleId)).map(at)).toEqual([]);
   });
 
   it('honours the plumbline-ignore comment: no finding on that statement, and no unused-suppression', async () => {

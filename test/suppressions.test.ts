@@ -259,3 +259,21 @@ describe('suppressing the suppression rules', () => {
     expect(await lint(sql)).toEqual([]);
   });
 });
+
+describe('schema rules', () => {
+  const PK = 'require-primary-key';
+
+  it('a suppression above the CREATE TABLE silences the schema finding about that table, and is used', async () => {
+    const sql = [
+      '-- plumbline-ignore require-primary-key: staging rows, truncated after each import',
+      'CREATE TABLE import_rows (line text);',
+      'CREATE TABLE audit_rows (line text);',
+    ].join('\n');
+    expect(ids(await lint(sql, { [PK]: 'error' }))).toEqual([`3:${PK}`]);
+  });
+
+  it('a suppression of a schema rule that reports nothing there is unused', async () => {
+    const sql = ['-- plumbline-ignore require-primary-key: legacy', 'CREATE TABLE orders (id bigint PRIMARY KEY);'].join('\n');
+    expect(ids(await lint(sql, { [PK]: 'error' }))).toEqual(['1:unused-suppression']);
+  });
+});

@@ -71,8 +71,31 @@ function isPerItem(ls: LoopSite, e: Effect, max: number, resolver: Parameters<ty
   if (loop.kind === 'while' || loop.kind === 'do') return false;
   // Prisma batches findUnique calls issued in the same tick.
   if (e.facts.batched === 'same-tick' && loop.concurrent) return false;
+  // `for (const batch of chunk(rows, 500)) await insertMany(batch)`: one round trip per batch is the fix, not the hazard.
+  if (isChunkLoop(loop)) return false;
   // The call inside the loop (the query itself, or the helper call leading to it) must use the item.
   return dependsOnIteration(ls.site, loop, resolver);
+}
+
+const CHUNKING_CALL = /\b(?:chunk|chunks|chunked|batch|batches|batched|partition|splitEvery|inGroupsOf|paginate)\w*\s*\(/i;
+const CHUNK_NAME = /^(?:batch|chunk|page|slice|group|part)(?:es|s)?$|(?:Batch|Chunk|Page)$/;
+
+/** A loop over slices of a list (`chunk(rows, 500)`, `for (const batch of batches)`): each iteration is already a batch. */
+function isChunkLoop(loop: LoopSite['loop']): boolean {
+  const n = loop.node;
+  if (ts.isForOfStatement(n)) {
+    if (CHUNKING_CALL.test(n.expression.getText())) return true;
+    const init = n.initializer;
+    const decl = ts.isVariableDeclarationList(init) ? init.declarations[0] : undefined;
+    return decl !== undefined && ts.isIdentifier(decl.name) && CHUNK_NAME.test(decl.name.text);
+  }
+  if (loop.kind === 'array-callback' && ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+    if (CHUNKING_CALL.test(n.expression.expression.getText())) return true;
+    const cb = n.arguments[0];
+    const param = cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) ? cb.parameters[0] : undefined;
+    return param !== undefined && ts.isIdentifier(param.name) && CHUNK_NAME.test(param.name.text);
+  }
+  return false;
 }
 
 function callText(n: ts.Node): string {

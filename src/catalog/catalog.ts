@@ -50,6 +50,19 @@ export interface Constraint {
   origin: Origin;
 }
 
+/** One key of an index, with what decides which lookups it serves (schema rules compare these). */
+export interface IndexKey {
+  /** A plain column key (also `((col))`). */
+  column?: string;
+  /** An expression key: its syntax tree without source positions, as JSON (equal text, equal key). */
+  expression?: string;
+  /** Operator class and collation as written ('' when left to the default). */
+  opclass: string;
+  collation: string;
+  /** `asc nulls last` (the default), `desc nulls first`, … */
+  order: string;
+}
+
 export interface Index {
   /** `schema.name`. */
   key: string;
@@ -61,6 +74,14 @@ export interface Index {
   method: string;
   partial: boolean;
   origin: Origin;
+  /** The keys in detail (set when the creating statement was read: CREATE INDEX, PRIMARY KEY, UNIQUE, EXCLUDE). */
+  keys?: IndexKey[];
+  /** `INCLUDE (…)` columns. */
+  include?: string[];
+  /** A partial index's `WHERE` predicate: its syntax tree without source positions, as JSON. */
+  predicate?: string;
+  /** `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15). */
+  nullsNotDistinct?: boolean;
 }
 
 export interface Table {
@@ -74,6 +95,12 @@ export interface Table {
   columns: Map<string, Column>;
   constraints: Map<string, Constraint>;
   origin: Origin;
+  /** `CREATE TEMPORARY TABLE`: it lives for one session, not in the schema. */
+  temporary?: boolean;
+  /** A partition (`PARTITION OF`, `ATTACH PARTITION`): the partitioned table's key. */
+  partitionOf?: string;
+  /** `ALTER TABLE … REPLICA IDENTITY` when set (unset means DEFAULT: the primary key). */
+  replicaIdentity?: 'default' | 'full' | 'nothing' | 'index';
 }
 
 /** A domain (`CREATE DOMAIN`): columns of this type are checked against its constraints. */
@@ -144,7 +171,9 @@ export class Catalog {
         const key = rangeVarKey(into);
         const name = rangeVarName(into);
         const kind = n.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table';
-        this.tables.set(key, emptyTable(key, name.schema ?? 'public', name.name, kind, origin));
+        const table = emptyTable(key, name.schema ?? 'public', name.name, kind, origin);
+        if (into.relpersistence === 't') table.temporary = true;
+        this.tables.set(key, table);
         return;
       }
       case 'ViewStmt': {
@@ -224,6 +253,8 @@ export class Catalog {
     const name = rangeVarName(n.relation);
     const table = emptyTable(key, name.schema ?? 'public', name.name, 'table', origin);
     table.partitioned = Boolean(n.partspec);
+    if (n.relation?.relpersistence === 't') table.temporary = true;
+    if (n.partbound && n.inhRelations?.[0]?.RangeVar) table.partitionOf = rangeVarKey(n.inhRelations[0].RangeVar);
     if (n.ofTypename || n.inhRelations?.length) {
       // Inherit columns of parents we know: partitions created with PARTITION OF carry them.
       for (const parent of n.inhRelations ?? []) {
@@ -260,6 +291,22 @@ export class Catalog {
       if (c.identity && options & INCLUDING_IDENTITY) column.identity = true;
       if (c.generated && options & INCLUDING_GENERATED) column.generated = c.generated;
       table.columns.set(name, column);
+    }
+    // INCLUDING INDEXES (and ALL): the source's indexes, and its primary key, unique and exclusion
+    // constraints with them, under the names PostgreSQL generates for the new table.
+    const INCLUDING_INDEXES = 1 << 6;
+    if (!(options & INCLUDING_INDEXES)) return;
+    // A partition's indexes include those it inherits from its partitioned table (the catalog keeps them there).
+    const owners = [source.key];
+    for (let p = source.partitionOf; p && !owners.includes(p); p = this.tables.get(p)?.partitionOf) owners.push(p);
+    for (const index of owners.flatMap((k) => this.indexesOf(k))) {
+      const constraint = this.tables.get(index.table)?.constraints.get(index.name);
+      const owned = constraint && (constraint.type === 'primary' || constraint.type === 'unique' || constraint.type === 'exclusion') ? constraint : undefined;
+      const suffix = index.primary ? 'pkey' : owned ? { primary: 'pkey', unique: 'key', exclusion: 'excl' }[owned.type as 'primary'] : 'idx';
+      const name = index.primary ? `${table.name}_pkey` : [table.name, ...index.columns.map((c) => (c === '(expression)' ? 'expr' : c)), suffix].join('_');
+      const key = `${table.schema}.${name}`;
+      this.indexes.set(key, { ...index, key, name, table: table.key, columns: [...index.columns], origin });
+      if (owned) table.constraints.set(name, { ...owned, name, table: table.key, columns: [...owned.columns], origin });
     }
   }
 
@@ -384,6 +431,13 @@ export class Catalog {
           method: type === 'exclusion' ? (c.access_method ?? 'gist') : 'btree',
           partial: Boolean(c.where_clause),
           origin,
+          keys:
+            type === 'exclusion'
+              ? indexKeys((c.exclusions ?? []).map((e: any) => e.List?.items?.[0]))
+              : columns.map((column) => ({ column, opclass: '', collation: '', order: 'asc nulls last' })),
+          include: strings(c.including),
+          ...(c.where_clause ? { predicate: syntaxShape(c.where_clause) } : {}),
+          ...(c.nulls_not_distinct ? { nullsNotDistinct: true } : {}),
         });
       }
     }
@@ -407,6 +461,10 @@ export class Catalog {
       method: n.accessMethod ?? 'btree',
       partial: Boolean(n.whereClause),
       origin,
+      keys: indexKeys(n.indexParams),
+      include: indexColumns(n.indexIncludingParams),
+      ...(n.whereClause ? { predicate: syntaxShape(n.whereClause) } : {}),
+      ...(n.nulls_not_distinct ? { nullsNotDistinct: true } : {}),
     });
   }
 
@@ -424,7 +482,9 @@ export class Catalog {
         case 'AT_DropColumn':
           table.columns.delete(cmd.name);
           for (const [cn, c] of table.constraints) if (c.columns.includes(cmd.name)) table.constraints.delete(cn);
-          for (const [ik, i] of this.indexes) if (i.table === table.key && i.columns.includes(cmd.name)) this.indexes.delete(ik);
+          for (const [ik, i] of this.indexes) {
+            if (i.table === table.key && (i.columns.includes(cmd.name) || i.include?.includes(cmd.name))) this.indexes.delete(ik);
+          }
           break;
         case 'AT_SetNotNull':
           if (column) column.notNull = true;
@@ -459,13 +519,25 @@ export class Catalog {
         case 'AT_DropIdentity':
           if (column) column.identity = false;
           break;
-        case 'AT_AttachPartition':
+        case 'AT_AttachPartition': {
           if (cmd.def?.PartitionCmd?.bound?.is_default) table.defaultPartition = rangeVarKey(cmd.def.PartitionCmd.name);
+          const partition = cmd.def?.PartitionCmd?.name ? this.tables.get(rangeVarKey(cmd.def.PartitionCmd.name)) : undefined;
+          if (partition) partition.partitionOf = table.key;
           break;
+        }
         case 'AT_DetachPartition':
-        case 'AT_DetachPartitionFinalize':
+        case 'AT_DetachPartitionFinalize': {
           if (cmd.def?.PartitionCmd?.name && table.defaultPartition === rangeVarKey(cmd.def.PartitionCmd.name)) table.defaultPartition = undefined;
+          const partition = cmd.def?.PartitionCmd?.name ? this.tables.get(rangeVarKey(cmd.def.PartitionCmd.name)) : undefined;
+          if (partition?.partitionOf === table.key) partition.partitionOf = undefined;
           break;
+        }
+        case 'AT_ReplicaIdentity': {
+          const kind = cmd.def?.ReplicaIdentityStmt?.identity_type;
+          const map: Record<string, Table['replicaIdentity']> = { d: 'default', f: 'full', n: 'nothing', i: 'index' };
+          if (map[kind]) table.replicaIdentity = map[kind];
+          break;
+        }
         default:
           break;
       }
@@ -480,6 +552,10 @@ export class Catalog {
         case 'OBJECT_TABLE':
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW':
+          // Partitions go with their partitioned table.
+          for (const t of [...this.tables.values()]) {
+            if (t.partitionOf === key) this.drop({ removeType: 'OBJECT_TABLE', objects: [{ List: { items: [{ String: { sval: t.schema } }, { String: { sval: t.name } }] } }] });
+          }
           this.tables.delete(key);
           for (const [ik, i] of this.indexes) if (i.table === key) this.indexes.delete(ik);
           for (const t of this.tables.values()) if (t.defaultPartition === key) t.defaultPartition = undefined;
@@ -542,6 +618,7 @@ export class Catalog {
     for (const c of table.constraints.values()) c.table = newKey;
     for (const t of this.tables.values()) {
       for (const c of t.constraints.values()) if (c.refTable === oldKey) c.refTable = newKey;
+      if (t.partitionOf === oldKey) t.partitionOf = newKey;
     }
   }
 
@@ -564,7 +641,12 @@ export class Catalog {
         table.columns.delete(n.subname);
         column.name = n.newname;
         table.columns.set(n.newname, column);
-        for (const i of this.indexes.values()) if (i.table === table.key) i.columns = i.columns.map((c) => (c === n.subname ? n.newname : c));
+        for (const i of this.indexes.values()) {
+          if (i.table !== table.key) continue;
+          i.columns = i.columns.map((c) => (c === n.subname ? n.newname : c));
+          if (i.keys) i.keys = i.keys.map((k) => (k.column === n.subname ? { ...k, column: n.newname } : k));
+          if (i.include) i.include = i.include.map((c) => (c === n.subname ? n.newname : c));
+        }
         for (const c of table.constraints.values()) c.columns = c.columns.map((x) => (x === n.subname ? n.newname : x));
         for (const t of this.tables.values()) {
           for (const c of t.constraints.values()) {
@@ -604,6 +686,31 @@ export class Catalog {
         return;
     }
   }
+}
+
+/** A syntax tree without its source positions, as JSON: two spellings of one expression compare equal. */
+export function syntaxShape(node: unknown): string {
+  // `location`, `name_location` and the list bounds of `x IN (…)` and `ARRAY[…]` (`…list_start`, `…list_end`) are offsets.
+  return JSON.stringify(node, (key, value) => (/(?:^|_)location$|(?:^|_)list_(?:start|end)$/.test(key) ? undefined : value));
+}
+
+/** The keys of `CREATE INDEX (…)` in detail; `((col))` is the column itself, as PostgreSQL stores it. */
+function indexKeys(params: any[] | undefined): IndexKey[] {
+  return (params ?? []).map((p: any) => {
+    const e = p?.IndexElem ?? {};
+    const desc = e.ordering === 'SORTBY_DESC';
+    const nullsFirst = e.nulls_ordering === 'SORTBY_NULLS_FIRST' || (desc && e.nulls_ordering !== 'SORTBY_NULLS_LAST');
+    const key: IndexKey = {
+      opclass: strings(e.opclass).join('.'),
+      collation: strings(e.collation).join('.'),
+      order: `${desc ? 'desc' : 'asc'} nulls ${nullsFirst ? 'first' : 'last'}`,
+    };
+    const fields = e.expr?.ColumnRef?.fields;
+    if (e.name) key.column = e.name;
+    else if (fields?.length === 1 && fields[0].String) key.column = fields[0].String.sval;
+    else key.expression = syntaxShape(e.expr);
+    return key;
+  });
 }
 
 function emptyTable(key: string, schema: string, name: string, kind: Table['kind'], origin: Origin): Table {

@@ -10,6 +10,8 @@ import type { CodeContext, CodePlace, CodeReportInput, CodeRule, Rule } from '..
 import type { ResolvedRule } from '../engine/migrations.js';
 import { Catalogue, type CustomEntry } from './catalogue/index.js';
 import { Effects, type Summary } from './effects.js';
+import { PrismaSchema } from './schema-map.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { findEntries, type Entry } from './entries.js';
 import { CodeBase, type CodeFile } from './project.js';
 import { isFunctionLike, Resolver, type FnNode } from './resolve.js';
@@ -20,6 +22,10 @@ export interface CodeOptions {
   allRules: Rule[];
   /** User wrappers (`catalogue` in the configuration). */
   catalogue?: Record<string, CustomEntry>;
+  /** The schema each migration set builds: code rules ask it about indexes and unique keys. */
+  catalogs?: Catalog[];
+  /** Prisma schema files, to map models and fields to tables and columns. */
+  prismaSchemas?: string[];
 }
 
 export class CodeAnalysis {
@@ -27,6 +33,9 @@ export class CodeAnalysis {
   readonly catalogue: Catalogue;
   readonly effects: Effects;
   private entryList: Entry[] | undefined;
+  /** The schemas the migrations build (one per migration set), newest knowledge last. */
+  catalogs: Catalog[] = [];
+  prisma = new PrismaSchema();
   private functionList: Array<{ fn: FnNode; file: CodeFile }> | undefined;
 
   constructor(
@@ -43,25 +52,46 @@ export class CodeAnalysis {
     return this.base.targets();
   }
 
-  /** Makes `files` the only targets (the ESLint plugin lints one file at a time); summaries stay cached. */
-  focus(files: CodeFile[]): void {
+  /**
+   * Makes `files` the only targets (the ESLint plugin lints one file at a time); summaries stay cached.
+   * `scope` are the files whose handlers and functions the rules walk: the targets plus the files that
+   * import them, whose flows may end in a target (a handler in a route file makes a query in the linted
+   * repository file unbounded).
+   */
+  focus(files: CodeFile[], scope?: CodeFile[]): void {
     for (const f of this.base.targets()) f.target = false;
     for (const f of files) f.target = true;
+    this.scope = scope;
     this.entryList = undefined;
     this.functionList = undefined;
+    this.memos.clear();
   }
 
-  /** Handlers and consumers in the target files. */
+  private readonly memos = new Map<string, unknown>();
+
+  /** A value derived from the analysed files, computed once until the focus changes. */
+  memo<T>(key: string, compute: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, compute());
+    return this.memos.get(key) as T;
+  }
+
+  private scope: CodeFile[] | undefined;
+
+  private scoped(): CodeFile[] {
+    return this.scope ?? this.targets();
+  }
+
+  /** Handlers and consumers in the analysed files. */
   entries(): Entry[] {
-    this.entryList ??= this.targets().flatMap((f) => findEntries(f, this.resolver));
+    this.entryList ??= this.scoped().flatMap((f) => findEntries(f, this.resolver));
     return this.entryList;
   }
 
-  /** Every function of the target files, in file order. */
+  /** Every function of the analysed files, in file order. */
   functions(): Array<{ fn: FnNode; file: CodeFile }> {
     if (!this.functionList) {
       const list: Array<{ fn: FnNode; file: CodeFile }> = [];
-      for (const file of this.targets()) {
+      for (const file of this.scoped()) {
         const visit = (n: ts.Node): void => {
           if (isFunctionLike(n) && n.body) list.push({ fn: n, file });
           n.forEachChild(visit);
@@ -84,6 +114,8 @@ export function analyzeCode(files: string[], options: CodeOptions, notifications
   const codeBase = base ?? CodeBase.load(options.root, files, notifications);
   if (codeRules.length === 0) return [];
   const analysis = new CodeAnalysis(codeBase, options.catalogue);
+  analysis.catalogs = options.catalogs ?? [];
+  analysis.prisma = PrismaSchema.fromFiles(options.prismaSchemas ?? []);
   const findings: Finding[] = [];
   for (const { rule, severity, options: ruleOptions } of codeRules) {
     try {
@@ -115,7 +147,8 @@ export function runCodeRule(analysis: CodeAnalysis, rule: CodeRule, severity: Fi
   return findings;
 }
 
-function place(p: CodePlace & { message?: string }): Location {
+function place(p: (CodePlace & { message?: string }) | Location): Location {
+  if (!('node' in p)) return p;
   const start = p.node.getStart(p.file.ast);
   return { file: p.file.source, range: { start, end: p.node.getEnd() }, ...(p.message ? { message: p.message } : {}) };
 }

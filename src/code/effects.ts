@@ -108,11 +108,11 @@ export class Effects {
         return;
       }
       if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) {
-        this.visitCall(node, file, fn, loops, tx, effects, calls, own);
+        // Execution order: the callee and the arguments are evaluated before the call runs.
         // Arguments: callbacks are walked as part of this flow.
         const facts = this.catalogue.classify(node, file);
         const callbackTx: TxRegion | undefined =
-          facts?.kind === 'tx' && (facts.tx === 'callback' || facts.tx === 'batch') ? { node, file, kind: facts.tx } : undefined;
+          (facts?.kind === 'tx' && (facts.tx === 'callback' || facts.tx === 'batch') ? { node, file, kind: facts.tx } : undefined) ?? this.wrapperTx(node, file);
         const iteration = ts.isCallExpression(node) ? this.arrayLoop(node, file) : undefined;
         node.forEachChild((child) => {
           const c = skipOuter(child as ts.Expression);
@@ -126,6 +126,7 @@ export class Effects {
             visit(child, loops, tx, undefined);
           }
         });
+        this.visitCall(node, file, fn, loops, tx, effects, calls, own);
         return;
       }
       node.forEachChild((child) => visit(child, loops, tx, loopHead));
@@ -167,9 +168,56 @@ export class Effects {
       const inner = this.summary(target);
       for (const e of inner.effects) {
         if (e.via.length >= MAX_VIA || effects.length > MAX_EFFECTS) break;
-        effects.push({ ...e, loops: [...loops.map((loop) => ({ loop, site: call })), ...e.loops], tx: tx ?? e.tx, via: [step, ...e.via] });
+        const inherited: Effect = { ...e, loops: [...loops.map((loop) => ({ loop, site: call })), ...e.loops], tx: tx ?? e.tx, via: [step, ...e.via] };
+        effects.push(inherited);
+        // Between this function's BEGIN and COMMIT, what the callee does is in that transaction too.
+        own.push({ effect: inherited, pos: call.getStart() });
       }
     }
+  }
+
+  /**
+   * `withTransaction(async (client) => …)`: a call to a repository function that runs one of its function
+   * parameters inside a transaction (between its BEGIN and COMMIT, or inside a library transaction
+   * callback). The callback passed here is then in a transaction region.
+   */
+  private wrapperTx(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, file: CodeFile): TxRegion | undefined {
+    if (!ts.isCallExpression(call) || !call.arguments.some((a) => ts.isArrowFunction(skipOuter(a)) || ts.isFunctionExpression(skipOuter(a)))) return undefined;
+    const callee = this.resolver.valueOf(call.expression);
+    if (callee?.kind !== 'fn') return undefined;
+    return this.runsCallbackInTx(callee.decl) ? { node: call, file, kind: 'callback' } : undefined;
+  }
+
+  private readonly txWrappers = new Map<ts.Node, boolean>();
+
+  private runsCallbackInTx(fn: FnNode): boolean {
+    const known = this.txWrappers.get(fn);
+    if (known !== undefined) return known;
+    this.txWrappers.set(fn, false);
+    const params = new Set<ts.Node>(fn.parameters);
+    const own = this.summary(fn).effects.filter((e) => e.via.length === 0 && e.facts.kind === 'tx');
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+        const decl = this.resolver.declarationOf(n.expression);
+        if (decl && params.has(decl)) {
+          const pos = n.getStart();
+          if (own.some((e) => e.facts.tx === 'callback' && isWithin(n, e.node))) found = true;
+          let open = false;
+          for (const e of [...own].sort((a, b) => a.node.getStart() - b.node.getStart())) {
+            if (e.node.getStart() > pos) break;
+            if (e.facts.tx === 'begin') open = true;
+            else if (e.facts.tx === 'commit' || e.facts.tx === 'rollback') open = false;
+          }
+          if (open) found = true;
+        }
+      }
+      n.forEachChild(visit);
+    };
+    if (fn.body) visit(fn.body);
+    this.txWrappers.set(fn, found);
+    return found;
   }
 
   private outerLinkClassified(call: ts.Node, file: CodeFile, facts: CallFacts): boolean {

@@ -100,6 +100,29 @@ export class CodeBase {
     return file;
   }
 
+  /** Repository files a file imports (`import`, `export … from`, `require`, `import()`), resolved. */
+  importsOf(file: CodeFile): CodeFile[] {
+    const out = new Set<CodeFile>();
+    const add = (spec: ts.Expression | undefined) => {
+      if (spec && ts.isStringLiteralLike(spec)) {
+        const target = this.resolveImport(file, spec.text);
+        if (target) out.add(target);
+      }
+    };
+    for (const st of file.ast.statements) {
+      if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) add(st.moduleSpecifier);
+      else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference)) add(st.moduleReference.expression);
+    }
+    if (/\brequire\(|\bimport\(/.test(file.source.text)) {
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) add(n.arguments[0]);
+        n.forEachChild(visit);
+      };
+      file.ast.forEachChild(visit);
+    }
+    return [...out];
+  }
+
   /** The repository file an import specifier points at, if any (external packages resolve to undefined). */
   resolveImport(from: CodeFile, specifier: string): CodeFile | undefined {
     const dir = path.dirname(from.source.path);

@@ -42,13 +42,16 @@ type Decl = ts.Node;
 /** A transaction callback's client parameter: the resolver asks the catalogue whether a call opens one. */
 export type TransactionProbe = (call: ts.CallExpression, callee: ExternalValue) => boolean;
 
-const MAX_DEPTH = 16;
+/** Nesting bound of `valueOf` (a fluent chain costs two levels per link: `db('t').where().limit()…`). */
+const MAX_DEPTH = 64;
 
 export class Resolver {
   private readonly scopes = new WeakMap<ts.Node, Map<string, Decl>>();
   private readonly declValues = new WeakMap<ts.Node, Value | null>();
   private readonly assignments = new WeakMap<ts.SourceFile, Map<string, ts.Expression[]>>();
   private depth = 0;
+  /** Counts answers cut short by MAX_DEPTH: a declaration resolved during a cut is not cached. */
+  private truncated = 0;
   transactionProbe: TransactionProbe = () => false;
 
   constructor(readonly base: CodeBase) {}
@@ -83,7 +86,11 @@ export class Resolver {
   }
 
   valueOf(expr: ts.Expression | undefined): Value | undefined {
-    if (!expr || this.depth > MAX_DEPTH) return undefined;
+    if (!expr) return undefined;
+    if (this.depth > MAX_DEPTH) {
+      this.truncated++;
+      return undefined;
+    }
     this.depth++;
     try {
       return this.valueOfUncached(expr);
@@ -154,8 +161,11 @@ export class Resolver {
     const cached = this.declValues.get(decl);
     if (cached !== undefined) return cached ?? undefined;
     this.declValues.set(decl, null); // cycle guard
+    const truncated = this.truncated;
     const value = this.valueOfDeclUncached(decl);
-    this.declValues.set(decl, value ?? null);
+    // Resolved too deep inside another expression: the answer may be partial, so it is not remembered.
+    if (this.truncated !== truncated) this.declValues.delete(decl);
+    else this.declValues.set(decl, value ?? null);
     return value;
   }
 
@@ -204,11 +214,41 @@ export class Resolver {
       const callee = this.valueOf(call.expression);
       if (callee?.kind === 'ext' && this.transactionProbe(call, callee)) {
         const receiver = ts.isPropertyAccessExpression(call.expression) ? this.valueOf(call.expression.expression) : undefined;
-        const client = receiver?.kind === 'ext' ? receiver : callee;
+        let client = receiver?.kind === 'ext' ? receiver : callee;
+        // A local class extending the client (`PrismaService extends PrismaClient`): the client is the
+        // callee's path without the transaction method.
+        if (client === callee && ts.isPropertyAccessExpression(call.expression) && callee.path.endsWith(`.${call.expression.name.text}`)) {
+          client = { ...callee, path: callee.path.slice(0, -(call.expression.name.text.length + 1)) };
+        }
         return { ...client, transaction: call };
       }
     }
-    return param.type ? this.valueOfType(param.type) : undefined;
+    if (!param.type) {
+      const declared = this.callbackParameterType(param);
+      if (declared) return this.valueOfType(declared);
+    }
+    const typed = param.type ? this.valueOfType(param.type) : undefined;
+    // `db: Executor = database`: a type the resolver cannot read, and a default value it can.
+    return typed ?? (param.initializer ? this.valueOf(param.initializer) : undefined);
+  }
+
+  /**
+   * An unannotated parameter of a callback handed to a repository function takes the type that function
+   * declares for it: `withTransaction(async (client) => …)` with `work: (client: PoolClient) => …`.
+   */
+  private callbackParameterType(param: ts.ParameterDeclaration): ts.TypeNode | undefined {
+    const fn = param.parent;
+    if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return undefined;
+    let arg: ts.Node = fn;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+    const call = arg.parent;
+    if (!ts.isCallExpression(call)) return undefined;
+    const argIndex = call.arguments.indexOf(arg as ts.Expression);
+    const callee = argIndex >= 0 ? this.valueOf(call.expression) : undefined;
+    if (callee?.kind !== 'fn') return undefined;
+    const declared = callee.decl.parameters[argIndex]?.type;
+    if (!declared || !ts.isFunctionTypeNode(declared)) return undefined;
+    return declared.parameters[fn.parameters.indexOf(param)]?.type;
   }
 
   /** An annotation as a value: an instance of the named class (local or from a library). */
@@ -219,6 +259,11 @@ export class Resolver {
         if (v) return v;
       }
       return undefined;
+    }
+    // `typeof Order`: the value itself (NestJS injects Sequelize models as `model: typeof Order`).
+    if (ts.isTypeQueryNode(type) && ts.isIdentifier(type.exprName)) {
+      const decl = this.declarationOf(type.exprName);
+      return decl ? this.valueOfDecl(decl) : undefined;
     }
     if (!ts.isTypeReferenceNode(type)) return undefined;
     const name = type.typeName;

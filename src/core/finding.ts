@@ -55,6 +55,9 @@ export interface Notification {
 
 export function compareFindings(a: Finding, b: Finding): number {
   if (a.file.relPath !== b.file.relPath) return a.file.relPath < b.file.relPath ? -1 : 1;
+  const as = a.file.orderOffset?.(a.range.start) ?? a.range.start;
+  const bs = b.file.orderOffset?.(b.range.start) ?? b.range.start;
+  if (as !== bs) return as - bs;
   if (a.range.start !== b.range.start) return a.range.start - b.range.start;
   if (a.ruleId !== b.ruleId) return a.ruleId < b.ruleId ? -1 : 1;
   if (a.range.end !== b.range.end) return a.range.end - b.range.end;

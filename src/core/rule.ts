@@ -149,8 +149,8 @@ export interface CodeReportInput extends CodePlace {
   message: string;
   why: string;
   remedy: string;
-  /** The other places of the hazard: the loop of an N+1, the other half of a dual write. */
-  related?: Array<CodePlace & { message: string }>;
+  /** The other places of the hazard: the loop of an N+1, the other half of a dual write, a migration. */
+  related?: Array<(CodePlace & { message: string }) | { file: SourceFile; range: Range; message: string }>;
   /** Steps of a flow across functions, in execution order (SARIF `codeFlows`, the text report's chain). */
   flow?: Array<CodePlace & { message: string }>;
   properties?: Record<string, string | number | boolean>;

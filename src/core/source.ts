@@ -88,6 +88,14 @@ export class SourceFile {
   lineStart(line: number): number {
     return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))];
   }
+
+  /**
+   * The offset findings are ordered by: the offset itself. SQL generated from a TypeScript migration
+   * (`MappedSourceFile`) orders by the TypeScript offset it comes from, so its findings follow the file.
+   */
+  orderOffset(offset: number): number {
+    return offset;
+  }
 }
 
 /**

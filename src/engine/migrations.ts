@@ -17,6 +17,7 @@ import type {
 import type { SourceFile } from '../core/source.js';
 import { locksOf } from '../locks/lock-table.js';
 import type { Migration, MigrationScript, MigrationSet } from '../migrations/model.js';
+import { isGenerated } from '../migrations/ts/mapped.js';
 import { parseSql, type ParsedChunk, type SqlStatement } from '../sql/parse.js';
 import { rangeVarKey } from '../sql/ast.js';
 import { bindSuppressions, findSuppressions, suppressionFor, type Suppression } from './suppressions.js';
@@ -69,6 +70,9 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
   const knownIds = new Set(options.allRules.map((r) => r.id));
   const squawkMap = squawkIdMap(options.allRules);
   const migrationRules = options.rules.filter((r): r is ResolvedRule & { rule: MigrationRule } => r.rule.family === 'migration');
+  // Suppression comments of every script, judged once the schema rules have reported too: a comment above
+  // a CREATE TABLE may silence a schema finding about that table, which only comes after the last migration.
+  const scriptSuppressions: Array<{ file: SourceFile; suppressions: Suppression[]; emit: (id: string, input: ReportInput) => void }> = [];
 
   for (const migration of set.migrations) {
     runScript(set, migration, migration.up, 'up', catalog);
@@ -89,10 +93,34 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
       options: { ...(rule.meta.defaultOptions ?? {}), ...resolved.options },
       pgVersion: options.pgVersion,
       catalog,
-      report: (input) => findings.push(toFinding(rule.id, resolved.severity, input.file, input)),
+      report: (input) => {
+        // A schema finding points at the statement that created the object: its suppression comments apply.
+        for (const s of scriptSuppressions) if (s.file === input.file && suppressionFor(s.suppressions, rule.id, input.range)) return;
+        findings.push(toFinding(rule.id, resolved.severity, input.file, input));
+      },
     });
   }
+  for (const { suppressions, emit } of scriptSuppressions) {
+    // Suppressions that silence the suppression rules themselves are judged last, once every other
+    // suppression has had its chance to report (and so to use them).
+    const aboutSuppressions = (s: Suppression) => s.ruleIds.includes('invalid-suppression') || s.ruleIds.includes('unused-suppression');
+    for (const s of [...suppressions.filter((x) => !aboutSuppressions(x)), ...suppressions.filter(aboutSuppressions)]) {
+      reportSuppression(s, emit, enabled);
+    }
+  }
   return { findings, catalog };
+
+  // Built outside runScript: the emitter outlives the script (its suppressions are judged at the end of the
+  // set), and a closure made inside runScript would keep the script's syntax trees alive with it.
+  function emitterFor(file: SourceFile, suppressions: Suppression[]) {
+    return (ruleId: string, input: ReportInput & { file?: SourceFile }) => {
+      const resolved = enabled.get(ruleId);
+      if (!resolved) return;
+      const finding = toFinding(ruleId, resolved.severity, input.file ?? file, input);
+      if (suppressionFor(suppressions, ruleId, finding.range)) return;
+      findings.push(finding);
+    };
+  }
 
   function runScript(set: MigrationSet, migration: Migration, script: MigrationScript, direction: 'up' | 'down', catalog: Catalog): void {
     const parsed = parseScript(script);
@@ -100,13 +128,7 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
     const suppressions = findSuppressions(file, script.sections, knownIds, squawkMap);
     // Statements inside DO bodies are included: a suppression comment inside the body binds to them.
     bindSuppressions(suppressions, [...parsed.statements.map((s) => s.range), ...parsed.errors.map((e) => e.range)]);
-    const emit = (ruleId: string, input: ReportInput & { file?: SourceFile }) => {
-      const resolved = enabled.get(ruleId);
-      if (!resolved) return;
-      const finding = toFinding(ruleId, resolved.severity, input.file ?? file, input);
-      if (suppressionFor(suppressions, ruleId, finding.range)) return;
-      findings.push(finding);
-    };
+    const emit = emitterFor(file, suppressions);
 
     // A template (`{{ .Schema }}`, `{% if %}`) is rendered before it reaches PostgreSQL: one finding for
     // the file says so, instead of one per statement that holds a placeholder.
@@ -183,13 +205,7 @@ export function analyzeMigrationSet(set: MigrationSet, options: EngineOptions): 
     state.locks = [];
     for (const { on } of listeners) on['Migration:exit']?.();
     for (const { ruleId, input } of options.external?.get(script) ?? []) emit(ruleId, input);
-
-    // Suppressions that silence the suppression rules themselves are judged last, once every other
-    // suppression has had its chance to report (and so to use them).
-    const aboutSuppressions = (s: Suppression) => s.ruleIds.includes('invalid-suppression') || s.ruleIds.includes('unused-suppression');
-    for (const s of [...suppressions.filter((x) => !aboutSuppressions(x)), ...suppressions.filter(aboutSuppressions)]) {
-      reportSuppression(s, emit, enabled);
-    }
+    if (suppressions.length > 0) scriptSuppressions.push({ file, suppressions, emit });
   }
 }
 
@@ -347,7 +363,8 @@ export function toFinding(ruleId: string, severity: Severity, file: SourceFile, 
     remedy: input.remedy,
   };
   if (input.related?.length) finding.related = input.related.map((r) => ({ file: r.file ?? file, range: r.range, message: r.message }));
-  if (input.fix) finding.fix = input.fix;
+  // SQL generated from a TypeScript migration is not on disk: an edit to it cannot be applied.
+  if (input.fix && !isGenerated(file)) finding.fix = input.fix;
   if (input.properties) finding.properties = input.properties;
   return finding;
 }

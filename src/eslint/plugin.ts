@@ -10,8 +10,9 @@
  * re-read only when their content changes, and function summaries are cached, so a warm editor only pays
  * for the file being edited.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import { ts } from 'ts-morph';
 import { allRules } from '../../rules/index.js';
@@ -23,16 +24,31 @@ import { SourceFile } from '../core/source.js';
 import { loadConfig } from '../config/config.js';
 import type { Finding } from '../core/finding.js';
 import { loadParser } from '../sql/parse.js';
+import { isCodeFile, SKIP_DIRS } from '../migrations/discover.js';
 
 // The SQL parser is WebAssembly, loaded asynchronously; ESLint rules run synchronously, so load it now.
 await loadParser();
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** Our own package.json: two folders up from the sources, three from the build. */
+function packageVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'plumbline') return pkg.version;
+    } catch {
+      // not here
+    }
+  }
+  return '0.0.0';
+}
+const VERSION = packageVersion();
 
 const createRule = ESLintUtils.RuleCreator<{ requiresTypeChecking?: boolean; recommended?: boolean }>((name) => helpUri(name));
 
 interface ProjectState {
   base: CodeBase;
+  /** Every TypeScript file of the project, and who imports whom (built once, on the first lint). */
+  importers?: Map<string, Set<string>>;
   catalogue: ReturnType<typeof loadConfig>['config']['catalogue'];
   analysis: CodeAnalysis;
   /** The file the analysis is focused on, and the text it had. */
@@ -71,16 +87,21 @@ function stateFor(root: string): ProjectState {
 }
 
 /** Drops the analysis when a file it read has changed on disk since (an import edited in another tab). */
+let lastStaleCheck = 0;
 function invalidateIfStale(state: ProjectState, root: string): ProjectState {
+  // Checking every file read costs a stat each: once a second is enough for edits made in other tabs.
+  const now = Date.now();
+  if (now - lastStaleCheck < 1000) return state;
+  lastStaleCheck = now;
   for (const [file, v] of state.base.diskVersions) {
     if (file === state.current?.path) continue;
-    let now;
+    let st;
     try {
-      now = statSync(file);
+      st = statSync(file);
     } catch {
-      now = undefined;
+      st = undefined;
     }
-    if (!now || now.mtimeMs !== v.mtimeMs || now.size !== v.size) {
+    if (!st || st.mtimeMs !== v.mtimeMs || st.size !== v.size) {
       projects.delete(root);
       return stateFor(root);
     }
@@ -105,10 +126,64 @@ function analysisFor(filename: string, text: string, cwd: string, tsAst: ts.Sour
     file = state.base.add(new SourceFile(filename, rel, text), true, tsAst && tsAst.text === text ? tsAst : undefined);
   }
   if (state.current?.path !== filename || state.current.text !== text) {
-    state.analysis.focus([file]);
+    state.analysis.focus([file], scopeOf(state, root, file));
     state.current = { path: filename, text };
   }
   return { analysis: state.analysis, file };
+}
+
+/** Files whose handlers may reach the linted file: it and its importers, transitively (at most MAX_SCOPE). */
+const MAX_SCOPE = 300;
+function scopeOf(state: ProjectState, root: string, file: CodeFile): CodeFile[] {
+  if (!state.importers) {
+    state.importers = new Map();
+    for (const f of projectFiles(root)) {
+      const code = state.base.file(f);
+      if (!code) continue;
+      for (const dep of state.base.importsOf(code)) {
+        const set = state.importers.get(dep.source.path) ?? new Set();
+        set.add(f);
+        state.importers.set(dep.source.path, set);
+      }
+    }
+  }
+  const seen = new Set<string>([file.source.path]);
+  const queue = [file.source.path];
+  while (queue.length > 0 && seen.size < MAX_SCOPE) {
+    for (const importer of state.importers.get(queue.shift()!) ?? []) {
+      if (seen.has(importer)) continue;
+      seen.add(importer);
+      queue.push(importer);
+    }
+  }
+  const scope = [file];
+  for (const p of seen) {
+    if (p === file.source.path) continue;
+    const f = state.base.file(p);
+    if (f) scope.push(f);
+  }
+  return scope;
+}
+
+/** The project's TypeScript sources, as `plumbline check` would find them under the root. */
+function projectFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile() && isCodeFile(full)) out.push(full);
+    }
+  };
+  walk(root);
+  return out.sort();
 }
 
 type Options = [Record<string, unknown>];

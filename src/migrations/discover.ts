@@ -4,7 +4,8 @@
  * notification.
  *
  * Framework detection (docs/frameworks.md): folders declared in the configuration with a `framework`
- * come first; then each framework claims its layout, most specific first (sqitch.plan, Prisma
+ * come first; then each framework claims its layout, most specific first (TypeScript migration files of
+ * TypeORM, Knex, node-pg-migrate… — which leave the code analyzer's files —, sqitch.plan, Prisma
  * migration folders, Diesel up.sql folders, Drizzle journals, golang-migrate up/down names, dbmate
  * `-- migrate:up` files, Flyway `V__` names); whatever `.sql` is left forms plain sets, one per folder.
  * Files a layout owns but never runs (Flyway `.conf`, `migration_lock.toml`, sqitch `verify/`) are
@@ -28,6 +29,8 @@ import { gooseAdapter } from './frameworks/goose.js';
 import { plainAdapter } from './frameworks/plain.js';
 import { prismaAdapter } from './frameworks/prisma.js';
 import { sqitchAdapter } from './frameworks/sqitch.js';
+import { TS_ADAPTERS } from './frameworks/ts-adapters.js';
+import { TS_FRAMEWORKS } from './ts/tools/index.js';
 import type { FrameworkId, MigrationSet } from './model.js';
 
 export { naturalCompare };
@@ -73,6 +76,8 @@ export interface Discovered {
   notifications: Notification[];
   /** TypeScript sources found under the paths (absolute, sorted), for the code analyzer (src/code/). */
   codeFiles: string[];
+  /** Prisma schema files (`*.prisma`): model and field names → table and column names for the code analyzer. */
+  prismaSchemas: string[];
 }
 
 /** TypeScript sources the code analyzer reads: declarations, tests and mocks are not service code. */
@@ -80,7 +85,7 @@ export function isCodeFile(file: string): boolean {
   return /\.(?:ts|tsx|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file) && !/\.(?:test|spec|e2e-spec)\.tsx?$/.test(file) && !/[\\/]__(?:tests|mocks)__[\\/]/.test(file);
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', 'vendor']);
+export const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', 'vendor']);
 
 /** Every candidate file under the given paths, as absolute paths, sorted. */
 export async function collectFiles(options: DiscoverOptions, notifications: Notification[]): Promise<string[]> {
@@ -180,14 +185,27 @@ function walk(dir: string, root: string, out: Set<string>, seen: Set<string>, no
  * `up.sql` is never mistaken for a plain file, and plain last.
  */
 function adapters(options: DiscoverOptions): FrameworkAdapter[] {
-  return [sqitchAdapter, prismaAdapter, dieselAdapter, drizzleAdapter, golangMigrateAdapter, gooseAdapter, dbmateAdapter, flywayAdapter, plainAdapter({ assumeInTransaction: options.assumeInTransaction })];
+  // TypeScript migration tools first: they claim only the migration files themselves (never a folder's
+  // other files), and a folder-wide SQL layout (golang-migrate) must not swallow them.
+  return [
+    ...TS_ADAPTERS,
+    sqitchAdapter,
+    prismaAdapter,
+    dieselAdapter,
+    drizzleAdapter,
+    golangMigrateAdapter,
+    gooseAdapter,
+    dbmateAdapter,
+    flywayAdapter,
+    plainAdapter({ assumeInTransaction: options.assumeInTransaction }),
+  ];
 }
 
 export async function discover(options: DiscoverOptions): Promise<Discovered> {
   const notifications: Notification[] = [];
   const root = path.resolve(options.root);
   const collected = await collectFiles(options, notifications);
-  const codeFiles = collected.filter(isCodeFile);
+  let codeFiles = collected.filter(isCodeFile);
   const ctx = createContext(root, options.pgVersion ?? DEFAULT_PG_VERSION, collected, ignoreMatcher(options), notifications);
   const registry = adapters(options);
   const byId = new Map(registry.map((a) => [a.id, a]));
@@ -217,6 +235,10 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
   for (const adapter of registry) {
     for (const c of adapter.detect(pool(), ctx)) take(c);
   }
+
+  // TypeScript migrations are checked as migrations, not as service code.
+  const migrationScripts = new Set(candidates.filter((c) => TS_FRAMEWORKS.has(c.framework)).flatMap((c) => c.files));
+  if (migrationScripts.size > 0) codeFiles = codeFiles.filter((f) => !migrationScripts.has(f));
 
   // Parallel runs: every process detects the same candidates, then builds only its share.
   const sizes = candidates.map((c) => c.files.reduce((sum, f) => sum + fileSize(f), 0));
@@ -252,7 +274,7 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
   }
 
   sets.sort((a, b) => naturalCompare(a.root, b.root) || (a.framework < b.framework ? -1 : a.framework > b.framework ? 1 : 0));
-  return { sets, notifications, codeFiles };
+  return { sets, notifications, codeFiles, prismaSchemas: collected.filter((f) => f.endsWith('.prisma')) };
 }
 
 function fileSize(file: string): number {

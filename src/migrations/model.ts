@@ -9,12 +9,37 @@ export type FrameworkId =
   | 'prisma'
   | 'drizzle'
   | 'diesel'
-  | 'sqitch';
+  | 'sqitch'
+  | 'typeorm'
+  | 'knex'
+  | 'node-pg-migrate'
+  | 'kysely'
+  | 'sequelize'
+  | 'mikro-orm'
+  | 'sql-template';
 
-export const FRAMEWORKS: FrameworkId[] = ['plain', 'flyway', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'diesel', 'sqitch'];
+export const FRAMEWORKS: FrameworkId[] = [
+  'plain',
+  'flyway',
+  'golang-migrate',
+  'dbmate',
+  'goose',
+  'prisma',
+  'drizzle',
+  'diesel',
+  'sqitch',
+  'typeorm',
+  'knex',
+  'node-pg-migrate',
+  'kysely',
+  'sequelize',
+  'mikro-orm',
+  'sql-template',
+];
 
 /** One direction of a migration: the SQL regions of a file and how the framework runs them. */
 export interface MigrationScript {
+  /** For TypeScript migrations, a `MappedSourceFile`: generated SQL whose positions are the TypeScript file's. */
   file: SourceFile;
   /** Regions of `file.text` that hold this script's SQL (a dbmate file holds up and down sections). */
   sections: Range[];

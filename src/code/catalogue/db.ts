@@ -1,7 +1,7 @@
 /** Database clients: what reads, what writes, what opens a transaction, what needs a timeout. */
 import { ts } from 'ts-morph';
 import { propertyName, skipOuter } from '../resolve.js';
-import { apiText, argsOf, hasOption, lastSegment, objectArg, objectOf, optionValue, sqlFacts, stringOf } from './helpers.js';
+import { apiText, argsOf, constInitializer, hasOption, lastSegment, objectArg, objectOf, optionValue, sqlFacts, stringOf } from './helpers.js';
 import type { CallFacts, CallSite, LibraryEntry } from './types.js';
 
 const PG_TIMEOUTS = ['connectionTimeoutMillis', 'statement_timeout', 'query_timeout'];
@@ -129,6 +129,7 @@ const prisma: LibraryEntry = {
             singleRow: read.single,
             batched: read.batched ? 'same-tick' : undefined,
             multiKey: where ? hasInFilter(site, where) : false,
+            query: { table: model, model: 'prisma', filters: where ? objectFilters(site, where, PRISMA_OPS) : [], orderBy: orderKeys(site, optionValue(args, 'orderBy')), joins: [] },
           };
         }
         const write = PRISMA_WRITES[op];
@@ -142,11 +143,77 @@ const prisma: LibraryEntry = {
           dedupes: write === 'upsert' || (op.startsWith('createMany') && isTrue(optionValue(args, 'skipDuplicates'))),
           atomic: write === 'update' && data ? allAtomic(site, data) : undefined,
           versionCheck: where ? Boolean(optionValue(where, 'version') ?? optionValue(where, 'updatedAt')) : false,
+          ...(where && (op === 'updateMany' || op === 'deleteMany') ? { query: { table: model, model: 'prisma' as const, filters: objectFilters(site, where, PRISMA_OPS), orderBy: [], joins: [] } } : {}),
         };
       },
     },
   ],
 };
+
+type FilterOp = 'eq' | 'in' | 'range' | 'like' | 'null' | 'other';
+
+/** Prisma filter operators (`{ gte: … }`) and what kind of index lookup each is. */
+const PRISMA_OPS: Record<string, FilterOp> = { equals: 'eq', in: 'in', gt: 'range', gte: 'range', lt: 'range', lte: 'range', contains: 'like', startsWith: 'like', endsWith: 'like', not: 'other', notIn: 'other', search: 'other' };
+/** TypeORM find operators (`MoreThan(…)`, `In(…)`). */
+const TYPEORM_OPS: Record<string, FilterOp> = { In: 'in', Equal: 'eq', MoreThan: 'range', MoreThanOrEqual: 'range', LessThan: 'range', LessThanOrEqual: 'range', Between: 'range', Like: 'like', ILike: 'like', IsNull: 'null', Not: 'other', Any: 'in', Raw: 'other' };
+const LOGICAL = new Set(['AND', 'OR', 'NOT', 'some', 'every', 'none', 'is', 'isNot']);
+
+/**
+ * Filter columns of an ORM `where` object: `{ userId: id, createdAt: { gte } }`. Keys under OR/NOT and
+ * relation filters are left out (an index check on them would guess). A Prisma compound-unique key
+ * (`userId_productId: { … }`) filters on each of its fields.
+ */
+function objectFilters(site: CallSite, where: ts.ObjectLiteralExpression, ops: Record<string, FilterOp>): Array<{ column: string; op: FilterOp }> {
+  const out: Array<{ column: string; op: FilterOp }> = [];
+  for (const p of where.properties) {
+    const key = p.name ? propertyName(p.name) : undefined;
+    if (!key || LOGICAL.has(key)) continue;
+    if (ts.isShorthandPropertyAssignment(p)) {
+      out.push({ column: key, op: 'eq' });
+      continue;
+    }
+    if (!ts.isPropertyAssignment(p)) continue;
+    const v = skipOuter(p.initializer);
+    if (v.kind === ts.SyntaxKind.NullKeyword) {
+      out.push({ column: key, op: 'null' });
+      continue;
+    }
+    if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && ops[v.expression.text]) {
+      out.push({ column: key, op: ops[v.expression.text] });
+      continue;
+    }
+    const inner = objectOf(site, v);
+    if (!inner) {
+      out.push({ column: key, op: 'eq' });
+      continue;
+    }
+    const innerKeys = inner.properties.map((q) => (q.name ? propertyName(q.name) : undefined));
+    if (innerKeys.some((k) => k !== undefined && LOGICAL.has(k))) continue; // a relation filter
+    const known = innerKeys.map((k) => (k !== undefined ? ops[k] : undefined));
+    if (known.length > 0 && known.every((k) => k !== undefined)) {
+      const best = known.includes('eq') ? 'eq' : known.includes('in') ? 'in' : known.includes('range') ? 'range' : known[0]!;
+      out.push({ column: key, op: best });
+    } else if (key.includes('_') && /^[a-z][A-Za-z0-9]*(?:_[a-z][A-Za-z0-9]*)+$/.test(key)) {
+      for (const part of key.split('_')) out.push({ column: part, op: 'eq' });
+    }
+  }
+  return out;
+}
+
+/** Sort keys: `{ createdAt: 'desc' }` or `[{ createdAt: 'desc' }, { id: 'asc' }]`. */
+function orderKeys(site: CallSite, e: ts.Expression | undefined): string[] {
+  if (!e) return [];
+  const v = skipOuter(e);
+  const objects = ts.isArrayLiteralExpression(v) ? v.elements.map((x) => objectOf(site, x)) : [objectOf(site, v)];
+  const out: string[] = [];
+  for (const o of objects) {
+    for (const p of o?.properties ?? []) {
+      const key = p.name ? propertyName(p.name) : undefined;
+      if (key && ts.isPropertyAssignment(p) && ts.isStringLiteralLike(skipOuter(p.initializer))) out.push(key);
+    }
+  }
+  return out;
+}
 
 function isTrue(e: ts.Expression | undefined): boolean {
   return e !== undefined && skipOuter(e).kind === ts.SyntaxKind.TrueKeyword;
@@ -231,14 +298,16 @@ const typeorm: LibraryEntry = {
       path: 'typeorm.**.*',
       describe: (site) => {
         const op = lastSegment(site.callee.path);
-        const onManager = /\.(?:manager|EntityManager\(\))$/.test(site.callee.path.slice(0, -op.length - 1)) || /EntityManager\(\)\.[^.]+$/.test(site.callee.path);
+        // The client of `dataSource.transaction(async (manager) => …)` is an EntityManager.
+        const txManager = site.callee.transaction !== undefined && /DataSource\(\)\.[^.]+$/.test(site.callee.path);
+        const onManager = txManager || /\.(?:manager|EntityManager\(\))$/.test(site.callee.path.slice(0, -op.length - 1)) || /EntityManager\(\)\.[^.]+$/.test(site.callee.path);
         const args = argsOf(site.call);
         // EntityManager methods take the entity first: manager.find(Order, opts).
         const optsIndex = onManager ? 1 : 0;
         const read = TYPEORM_READS[op];
         const write = TYPEORM_WRITES[op];
         if (!read && !write) return undefined;
-        if (!isTypeormDataApi(site.callee.path)) return undefined;
+        if (!txManager && !isTypeormDataApi(site.callee.path)) return undefined;
         const table = onManager ? entityTable(site, args[0]) : repositoryTable(site);
         const base = { lib: 'typeorm', api: apiText(site.call), table };
         if (read) {
@@ -253,13 +322,14 @@ const typeorm: LibraryEntry = {
             singleRow: read.single,
             forUpdate: mode !== undefined && /pessimistic_write|pessimistic_partial_write|for_no_key_update/.test(mode),
             multiKey: where ? /\bIn\(/.test(where.getText()) : false,
+            ...(table ? { query: { table, filters: where ? objectFilters(site, where, TYPEORM_OPS) : [], orderBy: orderKeys(site, optionValue(opts, 'order')), joins: [] } } : {}),
           };
         }
         const value = args[onManager ? 1 : 0];
         const literal = value && ts.isObjectLiteralExpression(skipOuter(value));
         let kind = write;
         // `save` of an object literal or a `create()` result inserts; of a loaded entity it updates.
-        if (op === 'save') kind = literal || (value && /\.create\(/.test(value.getText())) ? 'insert' : 'update';
+        if (op === 'save') kind = literal || (value && /\.create\(/.test(value.getText())) || builtHere(site, value) ? 'insert' : 'update';
         const criteria = op === 'update' ? objectArg(site, onManager ? 1 : 0) : undefined;
         return {
           ...base,
@@ -273,6 +343,15 @@ const typeorm: LibraryEntry = {
     },
   ],
 };
+
+/** `const entity = repository.create({…})` / `new Order()` / an object literal, then `save(entity)`: a new row. */
+function builtHere(site: CallSite, value: ts.Expression | undefined): boolean {
+  const e = value && skipOuter(value);
+  if (!e || !ts.isIdentifier(e)) return false;
+  const init = constInitializer(site, e);
+  const i = init && skipOuter(init);
+  return i !== undefined && (ts.isObjectLiteralExpression(i) || ts.isNewExpression(i) || /\.create\(/.test(i.getText()));
+}
 
 /** Repository and EntityManager data methods (not e.g. `dataSource.initialize`). */
 function isTypeormDataApi(path: string): boolean {

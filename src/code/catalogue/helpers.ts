@@ -141,6 +141,15 @@ export function sqlFacts(site: CallSite, base: Omit<CallFacts, 'kind'>, arg: ts.
   const shape = sqlShape(text.text);
   const facts: CallFacts = { ...base, kind: 'db.query', sql: { text, shape } };
   facts.table = shape.table;
+  if (shape.table && (shape.kind === 'select' || shape.kind === 'update' || shape.kind === 'delete')) {
+    const own = (t: string | undefined) => t === undefined || t === shape.table;
+    facts.query = {
+      table: shape.schema ? `${shape.schema}.${shape.table}` : shape.table,
+      filters: shape.filters.filter((f) => own(f.table) && !f.onExpression).map((f) => ({ column: f.column, op: f.op })),
+      orderBy: shape.orderBy.filter((o) => own(o.table)).map((o) => o.column),
+      joins: shape.joins,
+    };
+  }
   switch (shape.kind) {
     case 'select':
       facts.kind = 'db.read';

@@ -12,10 +12,15 @@ import { databaseLibraries } from './db.js';
 import { httpLibraries } from './http.js';
 import { messagingLibraries } from './messaging.js';
 import { paymentLibraries } from './payments.js';
+import { retryLibraries } from './retry.js';
+import { batchingLibraries } from './batching.js';
+import { queryBuilderLibraries } from './query-builders.js';
+import { cacheLibraries } from './cache.js';
+import { rpcLibraries } from './rpc.js';
 
 export type { CallFacts, CallSite, EffectKind, LibraryEntry } from './types.js';
 
-export const libraries: LibraryEntry[] = [...databaseLibraries, ...httpLibraries, ...messagingLibraries, ...paymentLibraries];
+export const libraries: LibraryEntry[] = [...databaseLibraries, ...httpLibraries, ...messagingLibraries, ...paymentLibraries, ...batchingLibraries, ...queryBuilderLibraries, ...retryLibraries, ...cacheLibraries, ...rpcLibraries];
 
 /** A wrapper the user declares: `"myHttp.get": { "effect": "http", "timeoutOption": "timeoutMs" }`. */
 export interface CustomEntry {
@@ -34,8 +39,25 @@ interface CompiledSpec {
   spec: CallSpec;
 }
 
+/** Segments of a pattern: split on dots outside `{…}` (alternatives may hold dotted paths: `{axios,axios.create()}`). */
+function splitPattern(pattern: string): string[] {
+  const segs: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of pattern) {
+    if (c === '{') depth++;
+    if (c === '}') depth--;
+    if (c === '.' && depth === 0) {
+      segs.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  segs.push(cur);
+  return segs;
+}
+
 function compile(pattern: string): RegExp {
-  const segs = pattern.split('.');
+  const segs = splitPattern(pattern);
   let re = '^';
   segs.forEach((seg, i) => {
     if (seg === '**') {
@@ -44,7 +66,7 @@ function compile(pattern: string): RegExp {
     }
     if (i > 0 && !(i === 1 && segs[0] === '**')) re += '\\.';
     re += seg
-      .replace(/[\\^$+?()[\]|]/g, (c) => `\\${c}`)
+      .replace(/[\\^$+?.()[\]|]/g, (c) => `\\${c}`)
       .replace(/\{([^}]+)\}/g, (_, alts: string) => `(?:${alts.split(',').join('|')})`)
       .replace(/\*/g, '[^.]*');
   });
@@ -52,13 +74,35 @@ function compile(pattern: string): RegExp {
 }
 
 const byModule = new Map<string, CompiledSpec[]>();
+/** Specs registered for a family of packages (`@aws-sdk/client-*`), matched by prefix of the root module. */
+const byPrefix: Array<{ prefix: string; spec: CompiledSpec }> = [];
+const prefixed = new Map<string, CompiledSpec[]>();
+
+/** The specs for a root module: its own, then those of package families it belongs to. */
+function specsFor(root: string): CompiledSpec[] | undefined {
+  const own = byModule.get(root);
+  if (byPrefix.length === 0) return own;
+  let fam = prefixed.get(root);
+  if (!fam) {
+    fam = byPrefix.filter((c) => root.startsWith(c.prefix) && root.length > c.prefix.length).map((c) => c.spec);
+    prefixed.set(root, fam);
+  }
+  if (fam.length === 0) return own;
+  return own ? [...own, ...fam.filter((c) => !own.includes(c))] : fam;
+}
 for (const lib of libraries) {
   for (const spec of lib.calls) {
-    const head = spec.path.split('.')[0];
+    const head = splitPattern(spec.path)[0];
     const alternatives = /^\{(.*)\}/.exec(head)?.[1].split(',') ?? [head];
     for (const alt of alternatives) {
-      const root = alt.replace(/\*+$/, '').replace(/\(\)$/, '');
+      const root = alt.split('.')[0].replace(/\*+$/, '').replace(/\(\)$/, '');
+      if (/[-/]\*$/.test(alt.split('.')[0])) {
+        // A family of packages (`@aws-sdk/client-*`): matched by prefix.
+        if (!byPrefix.some((c) => c.prefix === root && c.spec.spec === spec)) byPrefix.push({ prefix: root, spec: { lib: lib.id, re: compile(spec.path), spec } });
+        continue;
+      }
       const list = byModule.get(root) ?? [];
+      if (list.some((c) => c.spec === spec)) continue;
       list.push({ lib: lib.id, re: compile(spec.path), spec });
       byModule.set(root, list);
     }
@@ -103,7 +147,7 @@ export class Catalogue {
   }
 
   classifyExternal(call: CallSite['call'], callee: ExternalValue, file: CodeFile): CallFacts | undefined {
-    const specs = byModule.get(rootOf(callee.path));
+    const specs = specsFor(rootOf(callee.path));
     if (!specs) return undefined;
     const isNew = ts.isNewExpression(call);
     const tagged = ts.isTaggedTemplateExpression(call);

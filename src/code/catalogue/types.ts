@@ -27,6 +27,17 @@ export type EffectKind =
 
 export type WriteKind = 'insert' | 'update' | 'delete' | 'upsert';
 
+/** What a query filters, joins and sorts on, for the index check (no-unindexed-query). */
+export interface QueryShape {
+  /** The table as the code names it: a SQL name, or an ORM model (mapped through `model`). */
+  table: string;
+  /** Set when `table` and the columns are ORM names to map (Prisma model accessor and field names). */
+  model?: 'prisma';
+  filters: Array<{ column: string; op: 'eq' | 'in' | 'range' | 'like' | 'null' | 'other' }>;
+  orderBy: string[];
+  joins: Array<{ table: string; columns: string[] }>;
+}
+
 /** What one call does, as the catalogue describes it. */
 export interface CallFacts {
   kind: EffectKind;
@@ -65,12 +76,26 @@ export interface CallFacts {
   /** Payment operation that moves money and so needs an idempotency key. */
   moneyMovement?: boolean;
   sql?: { text: SqlText; shape: SqlShape };
+  /** Filters and sort of a read, update or delete, when they can be read from the call. */
+  query?: QueryShape;
   /** For kind 'tx': which part of a transaction. */
   tx?: 'callback' | 'batch' | 'begin' | 'commit' | 'rollback';
   /** For kind 'client': a client that is costly per request (a pool, a connection). */
   pooled?: boolean;
-  /** Options of the call that enable retries, for require-backoff (`retry`, `retries`). */
+  /**
+   * Set when the call enables retries WITHOUT a growing, jittered delay (the library's default or the
+   * given options): the option property (`retries: 3`), or the call when the defaults retry. require-backoff
+   * reports it. Leave unset when the delay is a proper backoff or cannot be read.
+   */
   retryOption?: ts.Node;
+  /** With retryOption: what is wrong with the delay between retries (no delay, a constant one, no jitter). */
+  retryDelay?: 'none' | 'constant' | 'no-jitter';
+  /**
+   * The client library itself retries this call although its method is not idempotent (got/ky with
+   * `POST` in `retry.methods`, superagent `.retry()` on a POST): the option or call that enables it, for
+   * no-retry-non-idempotent.
+   */
+  libraryRetry?: ts.Node;
   /** The argument holding the request options, when there is one. */
   options?: ts.Expression;
 }
