@@ -186,7 +186,7 @@ describe('folders and paths', () => {
     mkdirSync(path.join(root, 'empty'));
     const r = await run(['empty']);
     expect(summary(r)).toEqual({ findings: [], notifications: ['warning:no-files:'] });
-    expect(r.notifications[0].message).toBe('No SQL migration found under `empty`: nothing was checked.');
+    expect(r.notifications[0].message).toBe('No SQL migration or TypeScript file found under `empty`: nothing was checked.');
     expect(r.fileCount).toBe(0);
     expect(exitCodeFor(r, 'note')).toBe(0);
   });

@@ -27,14 +27,14 @@ describe('plugin object', () => {
   it('is an ESLint flat-config plugin with meta, one rule per code rule and two presets', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(plugin.meta).toEqual({ name: 'plumbline', version: pkg.version });
-    expect(Object.keys(plugin.rules).sort()).toEqual(codeRules.map((r) => r.id).sort());
+    expect(Object.keys(plugin.rules).sort()).toEqual([...codeRules.map((r) => r.id), 'migrations'].sort());
     for (const r of codeRules) {
       const meta = plugin.rules[r.id].meta;
       expect(meta.docs?.url).toBe(`https://github.com/plumbline-dev/plumbline/blob/main/docs/rules/${r.id}.md`);
       expect(meta.docs?.description).toBe(r.meta.description);
     }
     const recommended = Object.keys(plugin.configs.recommended.rules ?? {});
-    expect(recommended).toEqual(codeRules.filter((r) => r.meta.recommended && !r.meta.experimental).map((r) => `plumbline/${r.id}`));
+    expect(recommended).toEqual([...codeRules.filter((r) => r.meta.recommended && !r.meta.experimental).map((r) => `plumbline/${r.id}`), 'plumbline/migrations']);
     expect(Object.keys(plugin.configs.strict.rules ?? {}).length).toBeGreaterThanOrEqual(recommended.length);
     expect(pkg.exports['./eslint']).toBe('./dist/src/eslint/plugin.js');
   });
@@ -88,6 +88,31 @@ function utf16Column(text: string, offset: number): number {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   return offset - lineStart + 1;
 }
+
+describe('migration rules on migrations written in TypeScript, through ESLint', () => {
+  it('reports the CLI’s migration findings at the same TypeScript lines', async () => {
+    const project = path.join(FIXTURES, 'frameworks', 'knex');
+    const eslint = new ESLint({
+      cwd: project,
+      overrideConfigFile: true,
+      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: (await import('typescript-eslint')).default.parser } }, plugin.configs.recommended as never],
+    });
+    const results = await eslint.lintFiles(['**/*.ts']);
+    const viaEslint = results
+      .flatMap((r) => r.messages.filter((m) => m.ruleId === 'plumbline/migrations').map((m) => `${path.relative(project, r.filePath).split(path.sep).join('/')}:${m.line}:${m.column} ${m.message.split(':')[0]}`))
+      .sort();
+    const cli = await check({ root: project, paths: ['.'], config: { preset: 'recommended' } });
+    const viaCli = cli.findings
+      .filter((f) => f.file.relPath.endsWith('.ts') && allRules.find((r) => r.id === f.ruleId)?.family !== 'code')
+      .map((f) => {
+        const p = f.file.position(f.range.start);
+        return `${f.file.relPath}:${p.line}:${p.column} ${f.ruleId}`;
+      })
+      .sort();
+    expect(viaCli.length).toBeGreaterThan(0);
+    expect(viaEslint).toEqual(viaCli);
+  });
+});
 
 describe('ESLint Node API on a project with eslint.config.js', () => {
   const project = path.join(FIXTURES, 'eslint-project');

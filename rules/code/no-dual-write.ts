@@ -2,20 +2,20 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Effect } from '../../src/code/effects.js';
 import type { CodeFile } from '../../src/code/project.js';
-import { divergence, exclusive, fileAt, flowName, flowsOf, isOutboxTable, siteAt, pairFlow } from '../../src/code/flows.js';
+import { carriesKey, divergence, exclusive, fileAt, flowName, flowsOf, isOutboxTable, isWrite, siteAt, pairFlow, writeTable, describeWrite } from '../../src/code/flows.js';
 import { describeEffect } from '../../src/code/report.js';
 
 /** A message or a call to another system that a database rollback cannot take back. */
 function isExternal(e: Effect): boolean {
   const f = e.facts;
   if (f.kind === 'publish') return true;
-  if (f.kind === 'http') return (f.method === 'POST' || f.method === 'PUT' || f.method === 'PATCH') && !f.idempotencyKey;
-  if (f.kind === 'payment') return f.moneyMovement === true && f.idempotencyKey === false;
+  if (f.kind === 'http') return (f.method === 'POST' || f.method === 'PUT' || f.method === 'PATCH') && !carriesKey(e);
+  if (f.kind === 'payment') return f.moneyMovement === true && (f.idempotencyKey === false || !carriesKey(e));
   return false;
 }
 
 function isBusinessWrite(e: Effect): boolean {
-  return e.facts.kind === 'db.write' && !isOutboxTable(e.facts.table);
+  return isWrite(e) && !isOutboxTable(writeTable(e));
 }
 
 function externalWord(e: Effect): string {
@@ -44,7 +44,7 @@ export default defineRule({
     for (const { fn, file: rootFile } of flows.roots()) {
       if (flows.inUnknownTransaction(fn)) continue;
       const flow = flows.flow(fn);
-      const hasOutbox = flow.some((e) => e.facts.kind === 'db.write' && isOutboxTable(e.facts.table));
+      const hasOutbox = flow.some((e) => isWrite(e) && isOutboxTable(writeTable(e)));
       for (const [index, ext] of flow.entries()) {
         if (!isExternal(ext)) continue;
         const where = flowName(fn);
@@ -60,7 +60,7 @@ export default defineRule({
               message: `${capital(describeEffect(ext))} runs inside the transaction that writes ${tableOf(write)} in ${where}: the ${externalWord(ext)} goes out before the transaction commits.`,
               why: `If the transaction rolls back (a later statement fails, a deadlock, a crash before COMMIT), the ${externalWord(ext)} has already been sent about a change that never happened; and even on success, a consumer may read before the commit and not find the row.`,
               remedy: ext.facts.kind === 'publish' ? 'Insert the event into an outbox table inside the transaction instead, and publish committed outbox rows from a relay.' : 'Make the call after the commit, recorded first as a pending row in the transaction (an outbox or a job table) so a worker can retry it.',
-              related: [{ node: write.node, file: write.file, message: `the write in the same transaction: ${describeEffect(write)}` }],
+              related: [{ node: write.node, file: write.file, message: `the write in the same transaction: ${describeWrite(write)}` }],
               flow: ext.via.length > 0 || write.via.length > 0 ? pairFlow(write, ext) : undefined,
               properties: { call: ext.facts.api, kind: 'inside-transaction' },
             });
@@ -76,12 +76,12 @@ export default defineRule({
           reported.add(atBefore.node);
           ctx.report({
             ...atBefore,
-            message: `${capital(describeEffect(ext))} follows ${describeEffect(before)} in ${where} with no outbox: the database write and the ${externalWord(ext)} do not commit together.`,
+            message: `${capital(describeEffect(ext))} follows ${describeWrite(before)} in ${where} with no outbox: the database write and the ${externalWord(ext)} do not commit together.`,
             why: `If the process crashes or the ${externalWord(ext)} fails after the write has committed, ${tableOf(before)} is changed but the ${externalWord(ext)} is never sent: downstream systems silently miss the change and nothing sends it again.`,
             remedy: ext.facts.kind === 'publish'
               ? 'Insert the event into an outbox table in the same transaction as the write, and publish committed outbox rows from a relay (a poller or Debezium).'
               : 'Record the call as a pending row (outbox or job table) in the same transaction as the write, and make the call from a worker that retries it with an idempotency key.',
-            related: [{ node: before.node, file: before.file, message: `the database write: ${describeEffect(before)}` }],
+            related: [{ node: before.node, file: before.file, message: `the database write: ${describeWrite(before)}` }],
             flow: ext.via.length > 0 || before.via.length > 0 ? pairFlow(before, ext) : undefined,
             properties: { call: ext.facts.api, kind: 'after-write' },
           });
@@ -95,10 +95,10 @@ export default defineRule({
           reported.add(atAfter.node);
           ctx.report({
             ...atAfter,
-            message: `${capital(describeEffect(ext))} is sent before ${describeEffect(after)} in ${where}, with no outbox: the message and the database write do not commit together.`,
+            message: `${capital(describeEffect(ext))} is sent before ${describeWrite(after)} in ${where}, with no outbox: the message and the database write do not commit together.`,
             why: `If the write fails or the process crashes after the publish, consumers act on a change that ${tableOf(after)} never records — an event about data that does not exist.`,
             remedy: 'Write first and insert the event into an outbox table in the same transaction; a relay publishes it once the transaction has committed.',
-            related: [{ node: after.node, file: after.file, message: `the database write: ${describeEffect(after)}` }],
+            related: [{ node: after.node, file: after.file, message: `the database write: ${describeWrite(after)}` }],
             flow: ext.via.length > 0 || after.via.length > 0 ? pairFlow(ext, after) : undefined,
             properties: { call: ext.facts.api, kind: 'before-write' },
           });
@@ -123,7 +123,7 @@ function sequential(a: Effect, b: Effect): boolean {
 }
 
 function tableOf(e: Effect): string {
-  return e.facts.table ? `\`${e.facts.table}\`` : 'the database';
+  return writeTable(e) ? `\`${writeTable(e)}\`` : 'the database';
 }
 
 function capital(s: string): string {

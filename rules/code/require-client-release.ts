@@ -56,6 +56,8 @@ export default defineRule({
       if (fate.escapes || fate.inFinally) continue;
       // Released on both paths (end of the try and every catch) is correct, if roundabout.
       if (fate.inCatch && fate.plain.length > 0) continue;
+      // `const client = await pool.connect(); client.release();`: nothing runs in between that could throw.
+      if (releasedRightAway(holder.decl, fate.plain)) continue;
       const name = holder.name;
       if (fate.plain.length === 0 && !fate.inCatch) {
         ctx.report({
@@ -188,4 +190,17 @@ function tryPart(node: ts.Node, fn: FnNode): 'finally' | 'catch' | undefined {
 function enclosingFunction(node: ts.Node): ts.Node | undefined {
   for (let p: ts.Node | undefined = node.parent; p; p = p.parent) if (isFunctionLike(p)) return p;
   return undefined;
+}
+
+/** The statement right after the checkout's declaration is the release itself (a connectivity probe). */
+function releasedRightAway(holder: ts.Node, plain: ts.CallExpression[]): boolean {
+  if (plain.length === 0 || !ts.isVariableDeclaration(holder)) return false;
+  const statement = holder.parent.parent;
+  if (!ts.isVariableStatement(statement) || !ts.isBlock(statement.parent)) return false;
+  const statements = statement.parent.statements;
+  const next = statements[statements.indexOf(statement) + 1];
+  if (!next || !ts.isExpressionStatement(next)) return false;
+  let e: ts.Expression = next.expression;
+  while (ts.isAwaitExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
+  return plain.includes(e as ts.CallExpression);
 }

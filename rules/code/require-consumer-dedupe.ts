@@ -2,14 +2,19 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Entry } from '../../src/code/entries.js';
 import type { Effect } from '../../src/code/effects.js';
-import { chainText, codeText, describeWrite, isDedupeWrite, isNonIdempotent } from '../../src/code/flows.js';
+import { chainText, codeText, describeWrite, isDedupeWrite, isNonIdempotent, fnAt, siteAt } from '../../src/code/flows.js';
+import type { FnNode } from '../../src/code/resolve.js';
 import { flowOf } from '../../src/code/report.js';
 
+/** Names of a deduplication mechanism: an inbox or processed-messages table, a dedup or idempotency helper. */
+const DEDUPE_MECHANISM = /idempoten|dedup|processed_?(?:events|messages)|\binbox\b/i;
+
 /**
- * A consumer that deduplicates names the message's identity: `messageId`, `message.properties.messageId`,
- * `record.messageId`, `job.id`, `event.id`, an `x-event-id` header, a `processed_events`/inbox table, `dedup…`.
+ * The message's identity: `messageId`, `message.properties.messageId`, `record.messageId`, `eventId`,
+ * `event.id`, `job.id`, an `x-event-id` header. It counts when it is handed to a query, a write or a call
+ * that leads to one — not when it is only logged.
  */
-const DEDUPE_SIGNAL = /idempoten|dedup|\bmessage_?id\b|\bmsg_?id\b|\bevent_?id\b|\bjob\.id\b|\bjobId\b|\bevent\.id\b|x-(?:event|message)-id|processed_?(?:events|messages)|\binbox\b/i;
+const MESSAGE_ID = /\bmessage_?id\b|\bmsg_?id\b|\bevent_?id\b|\bjob\.id\b|\bjobId\b|\bevent\.id\b|x-(?:event|message)-id|\bMessageId\b/i;
 
 const FRAMEWORK: Record<string, string> = {
   kafkajs: 'kafkajs consumer',
@@ -61,8 +66,41 @@ export default defineRule({
 });
 
 function dedupes(entry: Entry, effects: Effect[]): boolean {
-  if (DEDUPE_SIGNAL.test(codeText(entry.fn)) || DEDUPE_SIGNAL.test(codeText(entry.registration))) return true;
-  return DEDUPE_SIGNAL.test(chainText(entry.fn, effects.filter((e) => e.via.length > 0)));
+  if (DEDUPE_MECHANISM.test(codeText(entry.fn)) || DEDUPE_MECHANISM.test(codeText(entry.registration))) return true;
+  if (DEDUPE_MECHANISM.test(chainText(entry.fn, effects.filter((e) => e.via.length > 0)))) return true;
+  // The message id handed to the database, a cache or a service (directly or through helpers).
+  return effects.some((e) => idReaches(entry.fn, e));
+}
+
+/** Whether the message id reaches the arguments of the effect, following it through helper parameters. */
+function idReaches(root: FnNode, e: Effect): boolean {
+  let names = new Set<string>();
+  const mentions = (a: ts.Node) => {
+    const text = codeText(a);
+    return MESSAGE_ID.test(text) || [...names].some((n) => new RegExp(`\\b${n}\\b`).test(text));
+  };
+  for (let level = 0; level <= e.via.length; level++) {
+    // Local names built from it: `const key = \`evt:${event.id}\``.
+    const fn = fnAt(root, e, level);
+    for (let pass = 0; pass < 2; pass++) {
+      const visit = (n: ts.Node): void => {
+        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && mentions(n.initializer)) names.add(n.name.text);
+        n.forEachChild(visit);
+      };
+      if (fn.body) visit(fn.body);
+    }
+    const site = siteAt(e, level);
+    const args: readonly ts.Node[] = ts.isCallExpression(site) || ts.isNewExpression(site) ? (site.arguments ?? []) : ts.isTaggedTemplateExpression(site) ? [site.template] : [];
+    if (level === e.via.length) return args.some(mentions);
+    const target = e.via[level].target;
+    const next = new Set<string>();
+    args.forEach((a, i) => {
+      const p = target.parameters[i];
+      if (p && ts.isIdentifier(p.name) && mentions(a)) next.add(p.name.text);
+    });
+    names = next;
+  }
+  return false;
 }
 
 function consequence(e: Effect): string {

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Entry } from '../../src/code/entries.js';
 import type { Effect } from '../../src/code/effects.js';
-import { chainText, codeText, describeWrite, flowName, isDedupeWrite, isNonIdempotent } from '../../src/code/flows.js';
+import { chainText, codeText, describeWrite, flowName, isDedupeWrite, isIncrement, isNonIdempotent, isOutboxTable } from '../../src/code/flows.js';
 import { flowOf } from '../../src/code/report.js';
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'MUTATION', 'ACTION']);
@@ -29,7 +29,10 @@ export default defineRule({
     for (const entry of analysis.entries()) {
       if (entry.kind !== 'http' || !entry.method || !METHODS.has(entry.method) || reported.has(entry.anchor)) continue;
       const effects = analysis.summary(entry.fn).effects;
-      const write = effects.find(isNonIdempotent);
+      // A message or a call that announces a state change made by key (`UPDATE … SET status`) repeats only
+      // if the handler lets the same transition run twice, which status guards usually prevent.
+      const setsState = effects.some((e) => e.facts.kind === 'db.write' && e.facts.write === 'update' && !isIncrement(e));
+      const write = effects.find((e) => isNonIdempotent(e) && !(setsState && announces(e)));
       if (!write) continue;
       if (effects.some(isDedupeWrite)) continue;
       if (readsKey(entry, effects)) continue;
@@ -48,6 +51,11 @@ export default defineRule({
     }
   },
 });
+
+/** A message, a call or an outbox row that tells others about a change. */
+function announces(e: Effect): boolean {
+  return e.facts.kind === 'publish' || e.facts.kind === 'http' || (e.facts.kind === 'db.write' && isOutboxTable(e.facts.table));
+}
 
 /** The handler, its registration (middleware), its class decorators or the functions it calls mention a key. */
 function readsKey(entry: Entry, effects: Effect[]): boolean {

@@ -26,6 +26,8 @@ export default defineRule({
     for (const effect of ownEffects(analysis)) {
       const f = effect.facts;
       if (!NETWORK_KINDS.has(f.kind) || f.bounded !== false) continue;
+      // `Promise.race([fetch(…), new Promise((r) => setTimeout(r, 500))])`: the caller stops waiting at the timer.
+      if (f.kind !== 'client' && !f.unboundedClient && racedAgainstTimer(effect.node)) continue;
       // A call on an instance built without a timeout: reported once, at the construction.
       const place = f.unboundedClient ?? { node: effect.node as ts.Node, file: effect.file };
       if (reported.has(place.node)) continue;
@@ -64,4 +66,29 @@ function messageFor(effect: Effect, atClient: boolean): string {
     default:
       return `${api} has no timeout.`;
   }
+}
+
+/**
+ * The call (or its `.catch`/`.then` chain) is an element of `Promise.race([…])` next to a timer: a
+ * `new Promise` that calls `setTimeout`, or `setTimeout(ms)` from `timers/promises`. The caller's wait is
+ * bounded by the timer even though the request itself is not aborted.
+ */
+function racedAgainstTimer(call: ts.Node): boolean {
+  let n: ts.Node = call;
+  for (;;) {
+    const p = n.parent;
+    if (ts.isAwaitExpression(p) || ts.isParenthesizedExpression(p) || ts.isAsExpression(p)) n = p;
+    else if (ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent) && /^(?:then|catch|finally)$/.test(p.name.text)) n = p.parent;
+    else break;
+  }
+  const list = n.parent;
+  if (!ts.isArrayLiteralExpression(list) || !ts.isCallExpression(list.parent) || list.parent.arguments[0] !== list) return false;
+  const race = list.parent.expression;
+  if (!ts.isPropertyAccessExpression(race) || race.name.text !== 'race' || !ts.isIdentifier(race.expression) || race.expression.text !== 'Promise') return false;
+  return list.elements.some((el) => el !== n && callsSetTimeout(el));
+}
+
+function callsSetTimeout(node: ts.Node): boolean {
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'setTimeout') return true;
+  return node.forEachChild((c) => (callsSetTimeout(c) ? true : undefined)) === true;
 }

@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Effect } from '../../src/code/effects.js';
-import { divergence, exclusive, fileAt, flowName, flowsOf, isAuditTable, isOutboxTable, sameOccurrence, sameTransaction, siteAt, pairFlow } from '../../src/code/flows.js';
+import { divergence, exclusive, fileAt, flowName, flowsOf, isAuditTable, isStrictOutboxTable, isWrite, sameOccurrence, sameTransaction, siteAt, pairFlow, writeTable, describeWrite } from '../../src/code/flows.js';
 import { describeEffect } from '../../src/code/report.js';
 
 export default defineRule({
@@ -23,7 +23,7 @@ export default defineRule({
     const reported = new Set<ts.Node>();
     for (const { fn, file } of flows.roots()) {
       if (flows.inUnknownTransaction(fn)) continue;
-      const writes = flows.flow(fn).filter((e) => e.facts.kind === 'db.write');
+      const writes = flows.flow(fn).filter(isWrite);
       const pair = firstPair(fn, writes);
       if (!pair) continue;
       const [first, second] = pair;
@@ -34,10 +34,10 @@ export default defineRule({
       reported.add(primary.node);
       ctx.report({
         ...primary,
-        message: `${capital(describeEffect(second))} follows ${describeEffect(first)} in ${flowName(fn)}, but the two writes are not in one transaction.`,
+        message: `${capital(describeWrite(second))} follows ${describeWrite(first)} in ${flowName(fn)}, but the two writes are not in one transaction.`,
         why: `Each write commits on its own: if the process crashes, times out or the second write fails after the first has committed, the change to ${tableWord(first)} stays and the change to ${tableWord(second)} never happens — half-written data that nothing rolls back.`,
         remedy: remedyFor(first),
-        related: [{ node: first.node, file: first.file, message: `the first write: ${describeEffect(first)}` }],
+        related: [{ node: first.node, file: first.file, message: `the first write: ${describeWrite(first)}` }],
         flow: first.via.length > 0 || second.via.length > 0 ? pairFlow(first, second) : undefined,
         properties: { first: first.facts.api, second: second.facts.api, ...(second.facts.table ? { table: second.facts.table } : {}) },
       });
@@ -54,25 +54,28 @@ function firstPair(root: Parameters<typeof sameTransaction>[0], writes: Effect[]
       if (sameOccurrence(a, b)) continue;
       if (a.facts.lib !== b.facts.lib) continue;
       // Bookkeeping next to bookkeeping (an audit row and an outbox row) is not business state.
-      if (sideTable(a.facts.table) && sideTable(b.facts.table)) continue;
+      if (sideTable(writeTable(a)) && sideTable(writeTable(b))) continue;
       if (sameTransaction(root, a, b)) continue;
       const k = divergence(a, b);
       const sa = siteAt(a, k);
       const sb = siteAt(b, k);
       if (sa === sb) continue;
       if (exclusive(sa, sb)) continue;
-      return sa.getStart() <= sb.getStart() ? [a, b] : [b, a];
+      const [x, y] = sa.getStart() <= sb.getStart() ? [a, b] : [b, a];
+      // A status lifecycle (claim → run → complete) or a checkpoint row: one row written twice on purpose.
+      if (sameRow(x, y, k)) continue;
+      return [x, y];
     }
   }
   return undefined;
 }
 
 function sideTable(table: string | undefined): boolean {
-  return isAuditTable(table) || isOutboxTable(table);
+  return isAuditTable(table) || isStrictOutboxTable(table);
 }
 
 function tableWord(e: Effect): string {
-  return e.facts.table ? `\`${e.facts.table}\`` : 'the database';
+  return writeTable(e) ? `\`${writeTable(e)}\`` : 'the database';
 }
 
 function capital(s: string): string {
@@ -88,4 +91,53 @@ function remedyFor(e: Effect): string {
     default:
       return 'Check out one client (`const client = await pool.connect()`), run `BEGIN`, both writes and `COMMIT` on it (`ROLLBACK` in `catch`, `release()` in `finally`), and pass that client to the helpers that write.';
   }
+}
+
+/**
+ * The later write updates the very row the earlier one wrote, in the same function: `update … where id =
+ * jobId` twice (PENDING → PROCESSING … COMPLETED around the work), or `create` then `update … where id =
+ * task.id`. The intermediate state is meant to be seen, so one transaction around both would be wrong.
+ */
+function sameRow(first: Effect, second: Effect, k: number): boolean {
+  if (first.via.length !== k || second.via.length !== k) return false;
+  if (second.facts.write !== 'update' || !writeTable(first) || writeTable(first) !== writeTable(second)) return false;
+  const target = rowKey(second.node);
+  if (!target) return false;
+  return writtenRowKeys(first.node).includes(target);
+}
+
+/** The text of the `id` a Prisma-style write is keyed by: `where: { id: jobId }` → `jobId`. */
+function rowKey(call: ts.Node): string | undefined {
+  if (!ts.isCallExpression(call)) return undefined;
+  const arg = call.arguments[0] && skip(call.arguments[0]);
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return undefined;
+  const where = property(arg, 'where');
+  if (!where || !ts.isObjectLiteralExpression(where)) return undefined;
+  const id = where.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'id');
+  if (id && ts.isShorthandPropertyAssignment(id)) return id.name.text;
+  if (id && ts.isPropertyAssignment(id)) return skip(id.initializer).getText().replace(/\s+/g, '');
+  return undefined;
+}
+
+/** Keys naming the row a write touched: its own `where` id, or the variable its result went to (`task` → `task.id`). */
+function writtenRowKeys(call: ts.Node): string[] {
+  const keys: string[] = [];
+  const own = rowKey(call);
+  if (own) keys.push(own);
+  let n: ts.Node = call;
+  while (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) keys.push(`${p.name.text}.id`);
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === n && ts.isIdentifier(p.left)) keys.push(`${p.left.text}.id`);
+  return keys;
+}
+
+function property(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const p = obj.properties.find((x) => x.name && ts.isIdentifier(x.name) && x.name.text === name);
+  return p && ts.isPropertyAssignment(p) ? skip(p.initializer) : undefined;
+}
+
+function skip(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return e;
 }

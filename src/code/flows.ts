@@ -25,12 +25,13 @@ export function isNonIdempotent(e: Effect): boolean {
   switch (f.kind) {
     case 'db.write':
       // An insert adds a row each time; an increment (`SET n = n + $1`, `{ increment: 1 }`) adds again.
-      return (f.write === 'insert' && !f.dedupes) || isIncrement(e);
+      // A second audit row is bookkeeping, not a duplicated business effect.
+      return ((f.write === 'insert' && !f.dedupes) || isIncrement(e)) && !isAuditTable(f.table);
     case 'http':
-      return (f.method === 'POST' || f.method === 'PATCH') && !f.idempotencyKey;
+      return (f.method === 'POST' || f.method === 'PATCH') && !carriesKey(e);
     case 'payment':
       // A payment call that carries its own idempotency key is deduplicated by the provider.
-      return f.moneyMovement === true && f.idempotencyKey === false;
+      return f.moneyMovement === true && (f.idempotencyKey === false || !carriesKey(e));
     case 'publish':
       return !f.idempotencyKey;
     default:
@@ -84,6 +85,12 @@ export function isDedupeWrite(e: Effect): boolean {
 export function isOutboxTable(table: string | undefined): boolean {
   if (!table) return false;
   return /outbox/i.test(table) || /events/i.test(table) || /(?:^|_)event$/i.test(table) || /[a-z]Event$/.test(table);
+}
+
+/** Only tables that are certainly an outbox (`outbox`, `order_outbox`, `domain_events`, `OutboxEvent`), not `tracking_events`. */
+export function isStrictOutboxTable(table: string | undefined): boolean {
+  if (!table) return false;
+  return /outbox/i.test(table) || /^(?:domain|integration|outgoing|pending)_?events?$/i.test(table) || /^events$/i.test(table);
 }
 
 /** Audit trails written best-effort next to the business write (`audit_log`, `AuditEntry`). */
@@ -351,8 +358,57 @@ export function codeText(node: ts.Node): string {
   return text;
 }
 
-/** `describeEffect`, with increments named as such. */
+/** `describeEffect`, with increments and unparsed SQL writes named as such. */
 export function describeWrite(e: Effect): string {
+  if (e.facts.kind === 'db.query' && isWrite(e)) {
+    const table = writeTable(e);
+    return `a write to ${table ? `\`${table}\`` : 'the database'} (\`${e.facts.api}\`)`;
+  }
   if (isIncrement(e)) return `an increment of ${e.facts.table ? `\`${e.facts.table}\`` : 'a column'} (\`${e.facts.api}\`)`;
   return describeEffect(e);
+}
+
+const WRITE_SQL = /^\s*(?:INSERT\s+INTO|UPDATE(?:\s+ONLY)?|DELETE\s+FROM)\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)/i;
+
+/**
+ * A database write: what the catalogue says is one, or a query whose SQL did not parse (a `SET` list
+ * built at run time) but plainly starts with INSERT, UPDATE or DELETE.
+ */
+export function isWrite(e: Effect): boolean {
+  if (e.facts.kind === 'db.write') return true;
+  return e.facts.kind === 'db.query' && e.facts.sql !== undefined && WRITE_SQL.test(e.facts.sql.text.text);
+}
+
+/** The table a write changes (also for the unparsed writes `isWrite` accepts). */
+export function writeTable(e: Effect): string | undefined {
+  if (e.facts.table) return e.facts.table;
+  const m = e.facts.sql ? WRITE_SQL.exec(e.facts.sql.text.text) : null;
+  return m ? m[1].replace(/"/g, '').replace(/^.*\./, '') : undefined;
+}
+
+const KEY_PARAMETER = /idempoten|request[-_]?id|dedup/i;
+
+/**
+ * Whether an HTTP or payment call really carries its idempotency key. The catalogue sees a key in the
+ * call's options; a client wrapper that sends it only when given one (`postEntry(payload,
+ * idempotencyKey?)`) carries none when the flow calls it without that argument.
+ */
+export function carriesKey(e: Effect): boolean {
+  if (!e.facts.idempotencyKey) return false;
+  const step = e.via[e.via.length - 1];
+  if (!step) return true;
+  const fn = step.target;
+  if (!isWithinNode(e.node, fn)) return true;
+  for (const [i, p] of fn.parameters.entries()) {
+    if (!ts.isIdentifier(p.name) || !KEY_PARAMETER.test(p.name.text)) continue;
+    if (!p.questionToken && !p.initializer) continue;
+    const arg = step.call.arguments?.[i];
+    if (!arg || (ts.isIdentifier(skipOuter(arg)) && (skipOuter(arg) as ts.Identifier).text === 'undefined')) return false;
+  }
+  return true;
+}
+
+function isWithinNode(node: ts.Node, container: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === container) return true;
+  return false;
 }

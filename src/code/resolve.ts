@@ -3,7 +3,7 @@
  * repository, a class or an instance of one, an object literal, another file's module namespace, or a
  * value of an external library described by its path from the import (`pg.Pool()`, `axios.create().get`).
  *
- * The external path is what the API catalogue matches: `new Pool()` imported from 'pg' is `pg.Pool()`, its
+ * The external path is what the API catalogue matches: `new Pool()` imported from the pg package is `pg.Pool()`, its
  * `connect()` result is `pg.Pool().connect()`, `import axios from 'axios'` is `axios`. Type annotations
  * count (`orders: Repository<Order>` from 'typeorm' is `typeorm.Repository()`), so constructor injection
  * works, and a local class that extends a library class (`PrismaService extends PrismaClient`) has the

@@ -21,10 +21,14 @@ import { CodeBase, type CodeFile } from '../code/project.js';
 import type { CodeRule } from '../core/rule.js';
 import { helpUri } from '../core/rule.js';
 import { SourceFile } from '../core/source.js';
-import { loadConfig } from '../config/config.js';
+import { DEFAULT_PG_VERSION, loadConfig, resolveRules, type PlumblineConfig } from '../config/config.js';
+import { MappedSourceFile } from '../migrations/ts/mapped.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { analyzeMigrationSet } from '../engine/migrations.js';
+import { PrismaSchema } from '../code/schema-map.js';
 import type { Finding } from '../core/finding.js';
 import { loadParser } from '../sql/parse.js';
-import { isCodeFile, SKIP_DIRS } from '../migrations/discover.js';
+import { discoverSync, isCodeFile, SKIP_DIRS } from '../migrations/discover.js';
 
 // The SQL parser is WebAssembly, loaded asynchronously; ESLint rules run synchronously, so load it now.
 await loadParser();
@@ -47,6 +51,7 @@ const createRule = ESLintUtils.RuleCreator<{ requiresTypeChecking?: boolean; rec
 
 interface ProjectState {
   base: CodeBase;
+  schema: { catalogs: Catalog[]; prisma: PrismaSchema; migrationFindings: Map<string, Finding[]>; migrationFiles: Set<string> };
   /** Every TypeScript file of the project, and who imports whom (built once, on the first lint). */
   importers?: Map<string, Set<string>>;
   catalogue: ReturnType<typeof loadConfig>['config']['catalogue'];
@@ -57,30 +62,101 @@ interface ProjectState {
 
 const projects = new Map<string, ProjectState>();
 
-/** The project root of a file: the nearest folder with a package.json (or the working directory). */
+/** The project root of a file: the nearest folder with a plumbline.config.json or a package.json (or the working directory). */
 function rootOf(filename: string, cwd: string): string {
   for (let dir = path.dirname(filename); ; dir = path.dirname(dir)) {
-    try {
-      if (statSync(path.join(dir, 'package.json')).isFile()) return dir;
-    } catch {
-      // keep looking
+    for (const marker of ['plumbline.config.json', 'package.json']) {
+      try {
+        if (statSync(path.join(dir, marker)).isFile()) return dir;
+      } catch {
+        // keep looking
+      }
     }
     if (path.dirname(dir) === dir) return cwd;
   }
 }
+
+/**
+ * The schema the project's migrations build (for no-unindexed-query), computed once per project: the
+ * migrations under the configured `paths`, discovered and replayed into catalogs as the CLI does.
+ */
+function schemaOf(root: string, config: PlumblineConfig | undefined): ProjectState['schema'] {
+  const empty = { catalogs: [], prisma: new PrismaSchema(), migrationFindings: new Map<string, Finding[]>(), migrationFiles: new Set<string>() };
+  try {
+    const pgVersion = config?.pgVersion ?? DEFAULT_PG_VERSION;
+    const found = discoverSync({ root, paths: config?.paths?.length ? config.paths : ['.'], ignore: config?.ignore ?? [], sets: config?.migrations, assumeInTransaction: config?.assumeInTransaction, pgVersion });
+    // Migration rules run with the project's configuration; their findings in migrations written in
+    // TypeScript are what `plumbline/migrations` reports in the editor.
+    const rules = resolveRules(allRules, config ?? {}).filter((r) => r.rule.family !== 'code');
+    const migrationFindings = new Map<string, Finding[]>();
+    // Migrations written in TypeScript are migrations, not service code: the code rules skip them (as the CLI does).
+    const migrationFiles = new Set<string>();
+    for (const set of found.sets) {
+      for (const m of set.migrations) for (const sc of [m.up, m.down]) if (sc && sc.file instanceof MappedSourceFile) migrationFiles.add(sc.file.path);
+    }
+    const catalogs = found.sets.map((set) => {
+      const result = analyzeMigrationSet(set, { pgVersion, rules, allRules });
+      for (const f of result.findings) {
+        if (!(f.file instanceof MappedSourceFile)) continue;
+        const list = migrationFindings.get(f.file.path) ?? [];
+        list.push(f);
+        migrationFindings.set(f.file.path, list);
+      }
+      return result.catalog;
+    });
+    return { catalogs, prisma: PrismaSchema.fromFiles(found.prismaSchemas), migrationFindings, migrationFiles };
+  } catch {
+    return empty; // the CLI reports broken migrations
+  }
+}
+
+/**
+ * `plumbline/migrations`: the migration rules on migrations written in TypeScript (TypeORM, Knex,
+ * node-pg-migrate, Kysely, Sequelize, MikroORM…), at the TypeScript line each SQL statement comes from.
+ * They are judged as saved on disk (the catalog replays every migration in order).
+ */
+const migrationsRule = createRule<[], 'finding'>({
+  name: 'migrations',
+  meta: {
+    type: 'problem',
+    docs: { description: 'Migration rules (locks, rewrites, one-way changes…) on migrations written in TypeScript.' },
+    messages: { finding: '{{rule}}: {{message}} {{why}} Fix: {{remedy}}' },
+    schema: [],
+  },
+  defaultOptions: [],
+  create(context) {
+    return {
+      'Program:exit'() {
+        const root = rootOf(context.filename, context.cwd);
+        const state = invalidateIfStale(stateFor(root), root);
+        for (const f of state.schema.migrationFindings.get(context.filename) ?? []) {
+          const start = f.file.position(f.range.start);
+          const end = f.file.position(f.range.end);
+          context.report({
+            loc: { start: { line: start.line, column: start.column - 1 }, end: { line: end.line, column: end.column - 1 } },
+            messageId: 'finding',
+            data: { rule: f.ruleId, message: f.message, why: f.why, remedy: f.remedy },
+          });
+        }
+      },
+    };
+  },
+});
 
 function stateFor(root: string): ProjectState {
   let state = projects.get(root);
   if (!state) {
     const notifications: never[] = [];
     const base = new CodeBase(root, notifications);
-    let catalogue;
+    let config: PlumblineConfig | undefined;
     try {
-      catalogue = loadConfig(root, undefined, allRules).config.catalogue;
+      config = loadConfig(root, undefined, allRules).config;
     } catch {
-      catalogue = undefined; // a broken config is the CLI's to report
+      config = undefined; // a broken config is the CLI's to report
     }
-    state = { base, catalogue, analysis: new CodeAnalysis(base, catalogue) };
+    const catalogue = config?.catalogue;
+    const schema = schemaOf(root, config);
+    state = { base, catalogue, schema, analysis: withSchema(new CodeAnalysis(base, catalogue), schema) };
     projects.set(root, state);
   }
   return state;
@@ -110,14 +186,15 @@ function invalidateIfStale(state: ProjectState, root: string): ProjectState {
 }
 
 /** Focuses the project's analysis on the linted file, reusing everything else it knows. */
-function analysisFor(filename: string, text: string, cwd: string, tsAst: ts.SourceFile | undefined): { analysis: CodeAnalysis; file: CodeFile } {
+function analysisFor(filename: string, text: string, cwd: string, tsAst: ts.SourceFile | undefined): { analysis: CodeAnalysis; file: CodeFile } | undefined {
   const root = rootOf(filename, cwd);
   const state = invalidateIfStale(stateFor(root), root);
+  if (state.schema.migrationFiles.has(filename)) return undefined;
   const known = state.base.peek(filename);
   if (known && known.source.text !== text) {
     // The file changed: summaries that saw its old version may be stale anywhere. Keep the parsed files
     // (the costly part) and rebuild summaries as they are asked for.
-    state.analysis = new CodeAnalysis(state.base, state.catalogue);
+    state.analysis = withSchema(new CodeAnalysis(state.base, state.catalogue), state.schema);
     state.current = undefined;
   }
   let file = state.base.peek(filename);
@@ -186,6 +263,12 @@ function projectFiles(root: string): string[] {
   return out.sort();
 }
 
+function withSchema(analysis: CodeAnalysis, schema: ProjectState['schema']): CodeAnalysis {
+  analysis.catalogs = schema.catalogs;
+  analysis.prisma = schema.prisma;
+  return analysis;
+}
+
 type Options = [Record<string, unknown>];
 
 function adapt(rule: CodeRule): TSESLint.RuleModule<'finding', Options> {
@@ -206,7 +289,9 @@ function adapt(rule: CodeRule): TSESLint.RuleModule<'finding', Options> {
           const source = context.sourceCode;
           const services = source.parserServices as { esTreeNodeToTSNodeMap?: { get(n: unknown): ts.Node | undefined } } | undefined;
           const tsAst = services?.esTreeNodeToTSNodeMap?.get(program) as ts.SourceFile | undefined;
-          const { analysis } = analysisFor(context.filename, source.text, context.cwd, tsAst && ts.isSourceFile(tsAst) ? tsAst : undefined);
+          const focused = analysisFor(context.filename, source.text, context.cwd, tsAst && ts.isSourceFile(tsAst) ? tsAst : undefined);
+          if (!focused) return; // a migration: `plumbline/migrations` judges it
+          const { analysis } = focused;
           let findings: Finding[];
           try {
             findings = runCodeRule(analysis, rule, rule.meta.severity, ruleOptions ?? {});
@@ -227,7 +312,10 @@ function adapt(rule: CodeRule): TSESLint.RuleModule<'finding', Options> {
 }
 
 const codeRules = allRules.filter((r): r is CodeRule => r.family === 'code');
-const rules = Object.fromEntries(codeRules.map((r) => [r.id, adapt(r)]));
+const rules: Record<string, TSESLint.RuleModule<'finding', never[]> | TSESLint.RuleModule<'finding', Options>> = {
+  ...Object.fromEntries(codeRules.map((r) => [r.id, adapt(r)])),
+  migrations: migrationsRule,
+};
 
 const plugin = {
   meta: { name: 'plumbline', version: VERSION },
@@ -241,13 +329,13 @@ plugin.configs.recommended = {
   name: 'plumbline/recommended',
   files: FILES,
   plugins: { plumbline: plugin as unknown as TSESLint.FlatConfig.Plugin },
-  rules: Object.fromEntries(codeRules.filter((r) => r.meta.recommended && !r.meta.experimental).map((r) => [`plumbline/${r.id}`, level(r)])),
+  rules: { ...Object.fromEntries(codeRules.filter((r) => r.meta.recommended && !r.meta.experimental).map((r) => [`plumbline/${r.id}`, level(r)])), 'plumbline/migrations': 'error' },
 };
 plugin.configs.strict = {
   name: 'plumbline/strict',
   files: FILES,
   plugins: { plumbline: plugin as unknown as TSESLint.FlatConfig.Plugin },
-  rules: Object.fromEntries(codeRules.filter((r) => !r.meta.experimental).map((r) => [`plumbline/${r.id}`, level(r)])),
+  rules: { ...Object.fromEntries(codeRules.filter((r) => !r.meta.experimental).map((r) => [`plumbline/${r.id}`, level(r)])), 'plumbline/migrations': 'error' },
 };
 
 export default plugin;

@@ -203,8 +203,35 @@ function adapters(options: DiscoverOptions): FrameworkAdapter[] {
 
 export async function discover(options: DiscoverOptions): Promise<Discovered> {
   const notifications: Notification[] = [];
-  const root = path.resolve(options.root);
   const collected = await collectFiles(options, notifications);
+  // Framework scripts are parsed during detection to decide their transaction mode.
+  await loadParser();
+  return discoverCollected(options, collected, notifications);
+}
+
+/**
+ * Discovery without waiting (the ESLint plugin, whose rules run synchronously): globs in `paths` are not
+ * expanded, and the SQL parser must already be loaded.
+ */
+export function discoverSync(options: DiscoverOptions): Discovered {
+  const notifications: Notification[] = [];
+  const files = new Set<string>();
+  for (const given of options.paths) {
+    const absolute = path.resolve(options.root, given);
+    try {
+      const stat = statSync(absolute);
+      if (stat.isFile()) files.add(absolute);
+      else if (stat.isDirectory()) walk(absolute, options.root, files, new Set(), notifications);
+    } catch {
+      // a missing path: the CLI reports it
+    }
+  }
+  const isIgnored = ignoreMatcher(options);
+  return discoverCollected(options, [...files].filter((f) => !isIgnored(f)).sort(), notifications);
+}
+
+function discoverCollected(options: DiscoverOptions, collected: string[], notifications: Notification[]): Discovered {
+  const root = path.resolve(options.root);
   let codeFiles = collected.filter(isCodeFile);
   const ctx = createContext(root, options.pgVersion ?? DEFAULT_PG_VERSION, collected, ignoreMatcher(options), notifications);
   const registry = adapters(options);
@@ -252,7 +279,6 @@ export async function discover(options: DiscoverOptions): Promise<Discovered> {
 
   // 3. Build: framework scripts are parsed here to decide their transaction mode (the engine reuses
   //    the parse, see `topLevelStatementCount`).
-  if (candidates.some((c) => c.framework !== 'plain')) await loadParser();
   const sets: MigrationSet[] = [];
   for (const c of candidates) sets.push(...byId.get(c.framework)!.build(c, ctx));
 

@@ -112,7 +112,8 @@ const prisma: LibraryEntry = {
     { path: '@prisma/client.**.{$queryRaw,$executeRaw}', tagged: false, describe: (site) => sqlFacts(site, { lib: 'prisma', api: apiText(site.call) }, argsOf(site.call)[0], true) },
     { path: '@prisma/client.**.{$queryRawUnsafe,$executeRawUnsafe}', describe: (site) => sqlFacts(site, { lib: 'prisma', api: apiText(site.call) }, argsOf(site.call)[0]) },
     {
-      path: '@prisma/client.**.PrismaClient().*.*',
+      // `Prisma.TransactionClient` (the client of an interactive transaction, as helpers annotate it) has the same models.
+      path: '@prisma/client.**.{PrismaClient,TransactionClient}().*.*',
       describe: (site) => {
         const op = lastSegment(site.callee.path);
         const model = site.callee.path.split('.').slice(-2)[0];
