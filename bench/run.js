@@ -10,7 +10,7 @@
  * VmHWM in /proc for the process tree, else not at all.
  *
  *   node bench/run.js [--runs N] [--rebuild] [--no-native] [--no-small] [--no-gnu-time] [--quiet]
- *                     [--no-ts | --ts-only] [--eslint-concurrency auto|N] [--no-linearity]
+ *                     [--no-ts | --ts-only] [--eslint-concurrency auto|N] [--no-linearity] [--no-editor]
  *
  * Besides the corpus, the same tools run on the bundled example (examples/shop, 16 files): the
  * startup-dominated case of a CI job that checks a few changed migrations.
@@ -554,6 +554,13 @@ async function main() {
   }
   const sql = doSql ? await runSql() : undefined;
   const ts = doTs ? await runTs() : undefined;
+  // Editor latency of the ESLint plugin (bench/editor-latency.js), on the same TypeScript tree.
+  let editor;
+  if (doTs && !flag('--no-editor')) {
+    const { measureEditorLatency } = await import('./editor-latency.js');
+    editor = await measureEditorLatency({ files: 100, repeat: 3 });
+    console.log(`Editor latency (ESLint plugin, warm, ${editor.files} files, each lint after an edit): ESLint alone ${editor.eslintAloneMedianMs} ms/file; plumbline adds median ${editor.addedMedianMs} ms, p95 ${editor.addedP95Ms} ms (target ≤ 15 ms median); cold first file ${editor.coldFirstFileMs} ms\n`);
+  }
   rmSync(tmpDir, { recursive: true, force: true });
   const after = machine();
   if (Math.max(m.loadAverage[0], after.loadAverage[0]) > m.cores + 0.5) {
@@ -567,7 +574,7 @@ async function main() {
     const { versions, ...rest } = sql;
     Object.assign(result, { date, machine: after, rssMethod, versions: { plumbline: plumblineVersion, ...versions } }, rest);
   }
-  if (ts) result.typescript = { date, machine: after, rssMethod, plumblineVersion, ...ts };
+  if (ts) result.typescript = { date, machine: after, rssMethod, plumblineVersion, ...ts, ...(editor ? { editor } : {}) };
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
   writeFileSync(latestFile, `${JSON.stringify(result, null, 2)}\n`);
   log(`Wrote ${path.relative(process.cwd(), latestFile)}`);

@@ -180,3 +180,30 @@ describe('custom wrappers from the configuration', () => {
     expect(withWrapper.findings.map((f) => `${f.ruleId}:${f.file.relPath}:${f.file.position(f.range.start).line}`)).toEqual(['no-query-in-loop:src/handler.ts:4']);
   });
 });
+
+describe('real-world shapes (precision review)', () => {
+  it('resolves a Prisma client generated into the repository and one extended with $extends', () => {
+    const dir = project({
+      'src/generated-client.ts': "import { PrismaClient } from './generated/prisma/client';\nexport const db = new PrismaClient();\n",
+      'src/extended-client.ts': "import { PrismaClient } from '@prisma/client';\nconst make = () => new PrismaClient().$extends({});\nconst g = globalThis as unknown as { prisma?: ReturnType<typeof make> };\nexport const prisma = g.prisma ?? make();\n",
+      'src/teams.ts': [
+        "import { db } from './generated-client';",
+        "import { prisma } from './extended-client';",
+        'export async function renameTeam(id: string, name: string) { return db.team.update({ where: { id }, data: { name } }); }',
+        'export async function listResponses(surveyId: string) { return prisma.response.findMany({ where: { surveyId }, take: 20 }); }',
+      ].join('\n'),
+    });
+    const { analysis } = analysisOf(dir, ['src/teams.ts']);
+    expect(effectsOf(analysis, 'renameTeam')).toMatchObject([{ kind: 'db.write', api: 'db.team.update', table: 'team' }]);
+    expect(effectsOf(analysis, 'listResponses')).toMatchObject([{ kind: 'db.read', api: 'prisma.response.findMany', table: 'response' }]);
+  });
+
+  it('finds Next.js route handlers wrapped in a helper (function argument or `handler` option)', () => {
+    const files = {
+      'app/api/responses/route.ts': 'const withApi = (o: any) => o;\nconst withAuth = (f: any) => f;\nexport const POST = withApi({ handler: async ({ req }: any) => {} });\nexport const GET = withAuth(async (req: Request) => {});\nexport const revalidate = Number(60);\n',
+    };
+    const dir = project(files);
+    const { analysis } = analysisOf(dir, Object.keys(files));
+    expect(analysis.entries().map((e) => `${e.framework} ${e.method}`).sort()).toEqual(['next GET', 'next POST']);
+  });
+});

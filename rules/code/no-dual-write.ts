@@ -87,17 +87,22 @@ export default defineRule({
           });
           continue;
         }
-        // 3. A message published before the write: consumers may act on a change that then fails.
-        if (ext.facts.kind !== 'publish' || ext.tx) continue;
+        // 3. Sent before the write: if the write then fails, the other side acts on a change that never
+        // happened (and a retry sends it again).
+        if (ext.tx) continue;
         const after = flow.slice(index + 1).find((w) => isBusinessWrite(w) && sequential(ext, w));
         const atAfter = after ? place(ext, after, rootFile) : undefined;
         if (after && atAfter && !reported.has(atAfter.node)) {
           reported.add(atAfter.node);
           ctx.report({
             ...atAfter,
-            message: `${capital(describeEffect(ext))} is sent before ${describeWrite(after)} in ${where}, with no outbox: the message and the database write do not commit together.`,
-            why: `If the write fails or the process crashes after the publish, consumers act on a change that ${tableOf(after)} never records — an event about data that does not exist.`,
-            remedy: 'Write first and insert the event into an outbox table in the same transaction; a relay publishes it once the transaction has committed.',
+            message: `${capital(describeEffect(ext))} is made before ${describeWrite(after)} in ${where}, with no outbox: the ${externalWord(ext)} and the database write do not commit together.`,
+            why: ext.facts.kind === 'publish'
+              ? `If the write fails or the process crashes after the publish, consumers act on a change that ${tableOf(after)} never records — an event about data that does not exist.`
+              : `If the write fails or the process crashes after the call, the other system has acted (${ext.facts.kind === 'payment' ? 'the money has moved' : 'the request was applied'}) but ${tableOf(after)} does not know it, and a retry repeats the call with nothing to deduplicate it.`,
+            remedy: ext.facts.kind === 'publish'
+              ? 'Write first and insert the event into an outbox table in the same transaction; a relay publishes it once the transaction has committed.'
+              : 'Record the intent first (a pending row committed before the call), make the call with an idempotency key derived from that row, then record the result — so a retry or a reconciliation job can finish it safely.',
             related: [{ node: after.node, file: after.file, message: `the database write: ${describeWrite(after)}` }],
             flow: ext.via.length > 0 || after.via.length > 0 ? pairFlow(ext, after) : undefined,
             properties: { call: ext.facts.api, kind: 'before-write' },

@@ -25,6 +25,15 @@ export default defineRule({
     const { analysis } = ctx;
     const flows = flowsOf(analysis);
     const reported = new Set<ts.Node>();
+    // A call that queries or calls out (directly, or a helper that does).
+    const isEffectCall = (call: ts.Node): boolean => {
+      if (!(ts.isCallExpression(call) || ts.isTaggedTemplateExpression(call))) return false;
+      const file = analysis.resolver.fileOf(call);
+      if (analysis.catalogue.classify(call, file)) return true;
+      if (!ts.isCallExpression(call)) return false;
+      const callee = analysis.resolver.valueOf(call.expression);
+      return callee?.kind === 'fn' && analysis.summary(callee.decl).effects.length > 0;
+    };
     for (const { fn: root, file: rootFile } of flows.roots()) {
       if (flows.inUnknownTransaction(root)) continue;
       const flow = flows.flow(root);
@@ -37,7 +46,9 @@ export default defineRule({
           const writeSite = siteAt(w, k);
           if (readSite === writeSite || reported.has(writeSite) || readSite.getStart() >= writeSite.getStart()) continue;
           const fn = fnAt(root, w, k);
-          if (!writesDerivedValue(fn, readSite, writeSite, analysis.resolver)) continue;
+          // An upsert inside a helper is not followed (its `update` branch is not at this call).
+          if (w.facts.write === 'upsert' && writeSite !== w.node) continue;
+          if (!writesDerivedValue(fn, readSite, writeSite, analysis.resolver, isEffectCall, w.facts.write === 'upsert')) continue;
           if (compareAndSet(w) || lockedInTransaction(flow, w) || safeIsolation(w.tx, flow, analysis.resolver) || explicitLock(root, fn)) continue;
           reported.add(writeSite);
           const readFile = fileAt(rootFile, r, k);
@@ -63,7 +74,8 @@ export default defineRule({
 function isCandidateWrite(w: Effect): boolean {
   const f = w.facts;
   // Prisma's `atomic` also covers a mix of operators and plain values: the plain ones are checked below.
-  return f.kind === 'db.write' && (f.write === 'update' || f.write === 'upsert') && !(f.atomic && f.lib !== 'prisma') && !f.versionCheck && f.table !== undefined;
+  // Upserts: only Prisma's, whose `update` branch is judged (the `create` branch inserts a new row).
+  return f.kind === 'db.write' && (f.write === 'update' || (f.write === 'upsert' && f.lib === 'prisma')) && !(f.atomic && f.lib !== 'prisma') && !f.versionCheck && f.table !== undefined;
 }
 
 function capital(s: string): string {
@@ -159,16 +171,34 @@ interface Taint {
   inline?: ts.Node;
 }
 
-function writesDerivedValue(fn: FnNode, readSite: ts.Node, writeSite: ts.Node, resolver: Resolver): boolean {
+function writesDerivedValue(fn: FnNode, readSite: ts.Node, writeSite: ts.Node, resolver: Resolver, isEffectCall: (call: ts.Node) => boolean, upsert: boolean): boolean {
   const taint = seed(readSite, resolver);
   if (!taint) return false;
-  propagate(fn, readSite, writeSite, taint, resolver);
-  const args = argumentsOf(writeSite);
+  propagate(fn, readSite, writeSite, taint, resolver, isEffectCall);
+  let args = argumentsOf(writeSite);
+  if (upsert) {
+    // Prisma `upsert({ where, create, update })`: only what it writes over an existing row.
+    const obj = args[0] && skipOuter(args[0]);
+    const update = obj && ts.isObjectLiteralExpression(obj) ? obj.properties.find((p) => p.name && propertyName(p.name) === 'update') : undefined;
+    args = update && ts.isPropertyAssignment(update) ? [update.initializer] : [];
+  }
   return args.some((a) => derivedIn(a, taint, resolver));
 }
 
 function argumentsOf(site: ts.Node): ts.Expression[] {
-  if (ts.isCallExpression(site) || ts.isNewExpression(site)) return [...(site.arguments ?? [])];
+  if (ts.isCallExpression(site)) {
+    // A fluent chain is one query: `db.update(t).set({ … }).where(…)` carries its values in every link.
+    const out: ts.Expression[] = [];
+    let e: ts.Expression = site;
+    while (ts.isCallExpression(e)) {
+      out.push(...e.arguments);
+      const callee = skipOuter(e.expression);
+      if (!ts.isPropertyAccessExpression(callee)) break;
+      e = skipOuter(callee.expression);
+    }
+    return out;
+  }
+  if (ts.isNewExpression(site)) return [...(site.arguments ?? [])];
   if (ts.isTaggedTemplateExpression(site)) return ts.isTemplateExpression(site.template) ? site.template.templateSpans.map((s) => s.expression) : [];
   return [];
 }
@@ -255,10 +285,13 @@ function rootOfSelection(expr: ts.Expression): ts.Identifier | undefined {
 }
 
 /** Follows the read's value through the function, in source order, up to the write. */
-function propagate(fn: FnNode, readSite: ts.Node, writeSite: ts.Node, taint: Taint, resolver: Resolver): void {
+function propagate(fn: FnNode, readSite: ts.Node, writeSite: ts.Node, taint: Taint, resolver: Resolver, isEffectCall: (call: ts.Node) => boolean): void {
   const from = readSite.getStart();
   const to = writeSite.getStart();
   const classify = (init: ts.Expression): 'row' | 'value' | undefined => {
+    // What another system or query returns is new data, not a value computed from the row.
+    const call = skipOuter(init);
+    if ((ts.isCallExpression(call) || ts.isTaggedTemplateExpression(call)) && isEffectCall(call)) return undefined;
     const root = rootOfSelection(init);
     if (root) {
       const t = tainted(root, taint, resolver);
@@ -332,6 +365,9 @@ function derivedIn(expr: ts.Expression, taint: Taint, resolver: Resolver): boole
   if (ts.isBinaryExpression(e) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(e.operatorToken.kind)) return derivedIn(e.left, taint, resolver) || derivedIn(e.right, taint, resolver);
   if (ts.isConditionalExpression(e)) return derivedIn(e.whenTrue, taint, resolver) || derivedIn(e.whenFalse, taint, resolver);
   const root = rootOfSelection(e);
-  if (root && (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e))) return tainted(root, taint, resolver) === 'value';
+  if (root && (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e))) {
+    if (ts.isPropertyAccessExpression(e) && KEY_NAME.test(e.name.text)) return false;
+    return tainted(root, taint, resolver) === 'value';
+  }
   return uses(e, taint, resolver);
 }

@@ -54,7 +54,8 @@ export default defineRule<{ ignoreTables: string[] }>({
       // A column the schema does not know means the mapping is off: say nothing rather than guess.
       if (unknownColumn || filters.length === 0) continue;
       const indexes = catalog.indexesOf(table.key);
-      if (indexes.some((ix) => serves(ix, filters))) continue;
+      const sort = query.orderBy.map(columns).filter((c): c is string => c !== undefined);
+      if (indexes.some((ix) => serves(ix, filters, sort[0]))) continue;
       const suggestion = suggest(table, filters, query.orderBy.map(columns).filter((c): c is string => c !== undefined));
       const names = [...new Set(filters.map((f) => `\`${f.column}\``))].join(', ');
       ctx.report({
@@ -95,11 +96,13 @@ function findTable(analysis: CodeAnalysis, query: QueryShape): { table: Table; c
  * rule), its method can answer that kind of filter, and a partial index's predicate only mentions columns
  * the query also filters on (then the query can prove it).
  */
-function serves(ix: Index, filters: Array<{ column: string; op: string }>): boolean {
+function serves(ix: Index, filters: Array<{ column: string; op: string }>, sortColumn: string | undefined): boolean {
   const lead = ix.keys ? ix.keys[0]?.column : ix.columns[0];
   if (!lead) return false;
   const onLead = filters.filter((f) => f.column === lead);
-  if (onLead.length === 0) return false;
+  // An index on the sort column serves `… ORDER BY x LIMIT n` by reading in order (the queue pattern:
+  // `WHERE published_at IS NULL ORDER BY created_at` on a partial index over created_at).
+  if (onLead.length === 0 && !(ix.method === 'btree' && sortColumn === lead)) return false;
   if (ix.method === 'hash' && !onLead.some((f) => f.op === 'eq')) return false;
   if (ix.method !== 'btree' && ix.method !== 'hash') return false;
   if (ix.partial && ix.predicate) {

@@ -106,7 +106,6 @@ function idReaches(root: FnNode, e: Effect): boolean {
 function consequence(e: Effect): string {
   switch (e.facts.kind) {
     case 'db.write':
-      if (e.facts.write === 'update') return `applies the change to ${e.facts.table ? `\`${e.facts.table}\`` : 'the row'} twice`;
       return `inserts a second row into ${e.facts.table ? `\`${e.facts.table}\`` : 'the table'}`;
     case 'payment':
       return 'moves the money twice';

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Entry } from '../../src/code/entries.js';
 import type { Effect } from '../../src/code/effects.js';
-import { chainText, codeText, describeWrite, flowName, isDedupeWrite, isIncrement, isNonIdempotent, isOutboxTable } from '../../src/code/flows.js';
+import { chainText, codeText, describeWrite, flowName, isDedupeWrite, isNonIdempotent, isOutboxTable } from '../../src/code/flows.js';
 import { flowOf } from '../../src/code/report.js';
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'MUTATION', 'ACTION']);
@@ -29,10 +29,11 @@ export default defineRule({
     for (const entry of analysis.entries()) {
       if (entry.kind !== 'http' || !entry.method || !METHODS.has(entry.method) || reported.has(entry.anchor)) continue;
       const effects = analysis.summary(entry.fn).effects;
-      // A message or a call that announces a state change made by key (`UPDATE … SET status`) repeats only
-      // if the handler lets the same transition run twice, which status guards usually prevent.
-      const setsState = effects.some((e) => e.facts.kind === 'db.write' && e.facts.write === 'update' && !isIncrement(e));
-      const write = effects.find((e) => isNonIdempotent(e) && !(setsState && announces(e)));
+      // A status transition guarded in its WHERE (`… WHERE id = $1 AND status = 'pending'`) runs once: a
+      // retry finds the row already moved and stops, so the message announcing it is not sent twice.
+      // The same when the handler reads the row and checks its status first (`if (order.status !== 'paid')`).
+      const guarded = effects.some(isGuardedTransition) || (effects.some(isStatusUpdate) && /[\w)\]]\.(?:status|state)\b/i.test(chainText(entry.fn, effects.filter((e) => e.via.length > 0))));
+      const write = effects.find((e) => isNonIdempotent(e) && !(guarded && announces(e)));
       if (!write) continue;
       if (effects.some(isDedupeWrite)) continue;
       if (readsKey(entry, effects)) continue;
@@ -55,6 +56,40 @@ export default defineRule({
 /** A message, a call or an outbox row that tells others about a change. */
 function announces(e: Effect): boolean {
   return e.facts.kind === 'publish' || e.facts.kind === 'http' || (e.facts.kind === 'db.write' && isOutboxTable(e.facts.table));
+}
+
+const STATE_COLUMN = /^(?:status|state)$/i;
+
+/** An update by key that sets a status or state column. */
+function isStatusUpdate(e: Effect): boolean {
+  const f = e.facts;
+  if (f.kind !== 'db.write' || f.write !== 'update') return false;
+  if (f.sql) return f.sql.shape.set.some((x) => STATE_COLUMN.test(x.column));
+  return /\b(?:status|state)\b/i.test(codeText(e.node)) || /status|state/i.test(e.facts.api);
+}
+
+/** An update conditioned on the row's current status or state (a compare-and-set transition). */
+function isGuardedTransition(e: Effect): boolean {
+  const f = e.facts;
+  if (f.kind !== 'db.write' || f.write !== 'update') return false;
+  if (f.sql) return f.sql.shape.filters.some((x) => STATE_COLUMN.test(x.column));
+  if (!ts.isCallExpression(e.node)) return false;
+  // Prisma `where: { id, status: 'PENDING' }`, TypeORM `update({ id, status: In([…]) }, …)`, a query
+  // builder's `.where(… status …)` link.
+  const texts: string[] = [];
+  for (let c: ts.Expression = e.node; ts.isCallExpression(c); ) {
+    const callee = c.expression;
+    if (ts.isPropertyAccessExpression(callee) && /^(?:where|andWhere)$/.test(callee.name.text)) texts.push(...c.arguments.map((a) => codeText(a)));
+    const first = c.arguments[0];
+    if (first && ts.isObjectLiteralExpression(first)) {
+      const where = first.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'where');
+      if (where && ts.isPropertyAssignment(where)) texts.push(codeText(where.initializer));
+      else if (f.lib === 'typeorm') texts.push(codeText(first));
+    }
+    if (!ts.isPropertyAccessExpression(callee)) break;
+    c = callee.expression;
+  }
+  return texts.some((t) => /\b(?:status|state)\b/i.test(t));
 }
 
 /** The handler, its registration (middleware), its class decorators or the functions it calls mention a key. */
@@ -94,7 +129,6 @@ function handlerName(entry: Entry): string {
 function consequence(e: Effect): string {
   switch (e.facts.kind) {
     case 'db.write':
-      if (e.facts.write === 'update') return `applies the change to ${e.facts.table ? `\`${e.facts.table}\`` : 'the row'} twice`;
       return `inserts a second row into ${e.facts.table ? `\`${e.facts.table}\`` : 'the table'}`;
     case 'payment':
       return 'moves the money twice';
@@ -107,7 +141,6 @@ function consequence(e: Effect): string {
 
 function remedyFor(e: Effect): string {
   if (e.facts.kind === 'payment') return 'Read an `Idempotency-Key` header, store it with a unique constraint before charging, and pass it to the provider (`{ idempotencyKey }`) so a retry returns the first charge.';
-  if (e.facts.kind === 'db.write' && e.facts.write === 'update') return 'Read an `Idempotency-Key` header (or a client-generated request id), insert it into a table with a unique constraint in the same transaction as the increment, and skip the increment when the key is already there.';
   if (e.facts.kind === 'db.write') return 'Read an `Idempotency-Key` header (or a client-generated id) and make the insert conflict on it (`INSERT … ON CONFLICT (idempotency_key) DO NOTHING`, `upsert`), returning the existing row on a retry.';
   return 'Read an `Idempotency-Key` header, record it with a unique constraint in the same transaction as the request\'s effects, and replay the stored response when the key is seen again.';
 }

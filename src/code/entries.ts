@@ -215,6 +215,8 @@ function nextRoutes(file: CodeFile, out: Entry[]): void {
       for (const d of st.declarationList.declarations) {
         const init = d.initializer && skipOuter(d.initializer);
         if (ts.isIdentifier(d.name) && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) decls.push({ name: d.name, fn: init });
+        // A wrapped handler: `export const POST = withAuth(async (req) => …)`, `withApiWrapper({ handler: async … })`.
+        else if (ts.isIdentifier(d.name) && init && ts.isCallExpression(init)) decls.push({ name: d.name, fn: wrappedHandler(init) });
       }
     }
     for (const { name, fn } of decls) {
@@ -223,6 +225,23 @@ function nextRoutes(file: CodeFile, out: Entry[]): void {
       else if (useServer && !isRoute) out.push({ kind: 'http', framework: 'next-action', method: 'ACTION', fn, anchor: name, file, registration: fn });
     }
   }
+}
+
+/** The function a route wrapper is given: its function argument, or the `handler` of its options object. */
+function wrappedHandler(call: ts.CallExpression): FnNode | undefined {
+  for (const arg of call.arguments) {
+    const a = skipOuter(arg);
+    if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) return a;
+    if (ts.isObjectLiteralExpression(a)) {
+      for (const p of a.properties) {
+        if (!p.name || propertyName(p.name) !== 'handler') continue;
+        if (ts.isMethodDeclaration(p)) return p;
+        const v = ts.isPropertyAssignment(p) ? skipOuter(p.initializer) : undefined;
+        if (v && (ts.isArrowFunction(v) || ts.isFunctionExpression(v))) return v;
+      }
+    }
+  }
+  return undefined;
 }
 
 function isUseServer(st: ts.Statement): boolean {

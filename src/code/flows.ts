@@ -19,14 +19,14 @@ import { isFunctionLike, skipOuter, type FnNode } from './resolve.js';
 
 const ITERATION = new Set(['forEach', 'map', 'flatMap', 'reduce', 'reduceRight', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'then', 'catch', 'finally']);
 
-/** A write that a retry or a redelivery repeats: insert without ON CONFLICT, increment, POST, money movement, publish. */
+/** A write that a retry or a redelivery repeats: insert without ON CONFLICT, POST, money movement, publish. */
 export function isNonIdempotent(e: Effect): boolean {
   const f = e.facts;
   switch (f.kind) {
     case 'db.write':
-      // An insert adds a row each time; an increment (`SET n = n + $1`, `{ increment: 1 }`) adds again.
-      // A second audit row is bookkeeping, not a duplicated business effect.
-      return ((f.write === 'insert' && !f.dedupes) || isIncrement(e)) && !isAuditTable(f.table);
+      // An insert adds a row each time (updates by key, deletes and upserts can be repeated). A second
+      // audit row is bookkeeping, not a duplicated business effect.
+      return f.write === 'insert' && !f.dedupes && !isAuditTable(f.table);
     case 'http':
       return (f.method === 'POST' || f.method === 'PATCH') && !carriesKey(e);
     case 'payment':
@@ -338,6 +338,20 @@ export function pairFlow(first: Effect, second: Effect): Array<CodePlace & { mes
 
 const codeTextCache = new WeakMap<ts.Node, string>();
 
+/** `job.data.id` as text, when the chain is names only (no calls, no comments). */
+function memberChain(n: ts.PropertyAccessExpression): string | undefined {
+  const names: string[] = [];
+  let e: ts.Expression = n;
+  while (ts.isPropertyAccessExpression(e)) {
+    names.unshift(e.name.text);
+    e = e.expression;
+  }
+  if (ts.isIdentifier(e)) names.unshift(e.text);
+  else if (e.kind === ts.SyntaxKind.ThisKeyword) names.unshift('this');
+  else return undefined;
+  return names.join('.');
+}
+
 /** The names and strings of a piece of code, without its comments: what name-based signals look at. */
 export function codeText(node: ts.Node): string {
   const known = codeTextCache.get(node);
@@ -346,9 +360,10 @@ export function codeText(node: ts.Node): string {
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) parts.push(n.text);
     else if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) parts.push(n.text);
-    else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
-      // Keep member chains readable for patterns like `job.id` or `event.id`.
-      parts.push(n.getText().replace(/\s+/g, ''));
+    else if (ts.isPropertyAccessExpression(n)) {
+      // Keep plain member chains readable for patterns like `job.id` or `event.id`.
+      const chain = memberChain(n);
+      if (chain) parts.push(chain);
     }
     n.forEachChild(visit);
   };

@@ -45,6 +45,9 @@ export type TransactionProbe = (call: ts.CallExpression, callee: ExternalValue) 
 /** Nesting bound of `valueOf` (a fluent chain costs two levels per link: `db('t').where().limit()…`). */
 const MAX_DEPTH = 64;
 
+/** Import paths of a Prisma client generated into the repository: `src/generated/prisma/client`, `../generated/prisma`, `.prisma/client`. */
+const GENERATED_PRISMA = /^(?!@prisma\/)(?:.*\/)?(?:generated\/prisma(?:-client)?|\.prisma\/client)(?:\/client|\/index)?(?:\.[mc]?[jt]s)?$/;
+
 export class Resolver {
   private readonly scopes = new WeakMap<ts.Node, Map<string, Decl>>();
   private readonly declValues = new WeakMap<ts.Node, Value | null>();
@@ -133,6 +136,10 @@ export class Resolver {
     }
     const callee = this.valueOf(e.expression);
     if (!callee) return undefined;
+    // A Prisma client extension (`new PrismaClient().$extends(withAccelerate())`) keeps the client's models and methods.
+    if (callee.kind === 'ext' && ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && /PrismaClient\(\)\.\$extends$/.test(callee.path)) {
+      return this.valueOf(e.expression.expression);
+    }
     if (callee.kind === 'ext') return { kind: 'ext', path: `${callee.path}()`, creation: e, creationFile: this.fileOf(e), transaction: callee.transaction };
     if (callee.kind === 'class') return ts.isNewExpression(e) ? { kind: 'instance', decl: callee.decl, file: callee.file } : undefined;
     if (callee.kind === 'fn') return this.returnValue(callee.decl);
@@ -198,7 +205,14 @@ export class Resolver {
       const holder = pattern.parent;
       let whole: Value | undefined;
       if (ts.isVariableDeclaration(holder)) whole = this.valueOf(holder.initializer);
-      else if (ts.isParameter(holder)) whole = this.valueOfParameter(holder);
+      else if (ts.isParameter(holder)) {
+        // tRPC: `.mutation(async ({ input, ctx }) => ctx.prisma…)` — `ctx` is what `createContext` returns.
+        if (name === 'ctx' && ts.isObjectBindingPattern(pattern)) {
+          const context = this.trpcContext(holder);
+          if (context) return context;
+        }
+        whole = this.valueOfParameter(holder);
+      }
       return name && ts.isObjectBindingPattern(pattern) ? this.member(whole, name) : undefined;
     }
     if (ts.isParameter(decl)) return this.valueOfParameter(decl);
@@ -251,6 +265,57 @@ export class Resolver {
     return declared.parameters[fn.parameters.indexOf(param)]?.type;
   }
 
+  private trpcContextValue: Value | null | undefined;
+
+  /**
+   * The context of a tRPC procedure's resolver: the value returned by the function named in
+   * `initTRPC.context<typeof createContext>()` (or a `Context` alias of `Awaited<ReturnType<typeof …>>`).
+   */
+  private trpcContext(param: ts.ParameterDeclaration): Value | undefined {
+    const fn = param.parent;
+    if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || fn.parameters[0] !== param) return undefined;
+    let arg: ts.Node = fn;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+    const call = arg.parent;
+    if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || !/^(?:mutation|query|subscription)$/.test(call.expression.name.text)) return undefined;
+    if (this.trpcContextValue === undefined) {
+      this.trpcContextValue = null;
+      for (const file of this.base.targets()) {
+        if (!file.source.text.includes('initTRPC')) continue;
+        const visit = (n: ts.Node): void => {
+          if (this.trpcContextValue) return;
+          if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'context' && n.typeArguments?.length === 1) {
+            const creator = this.contextCreator(n.typeArguments[0], file.ast);
+            const v = creator ? this.returnValue(creator) : undefined;
+            if (v) this.trpcContextValue = v;
+          }
+          n.forEachChild(visit);
+        };
+        visit(file.ast);
+        if (this.trpcContextValue) break;
+      }
+    }
+    return this.trpcContextValue ?? undefined;
+  }
+
+  /** `typeof createContext`, directly or inside a local type alias. */
+  private contextCreator(type: ts.TypeNode, sf: ts.SourceFile): FnNode | undefined {
+    let query: ts.TypeQueryNode | undefined;
+    const find = (n: ts.Node): void => {
+      if (query) return;
+      if (ts.isTypeQueryNode(n)) query = n;
+      else n.forEachChild(find);
+    };
+    find(type);
+    if (!query && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
+      const alias = sf.statements.find((st): st is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(st) && st.name.text === (type.typeName as ts.Identifier).text);
+      if (alias) find(alias.type);
+    }
+    if (!query || !ts.isIdentifier(query.exprName)) return undefined;
+    const v = this.valueOf(query.exprName);
+    return v?.kind === 'fn' ? v.decl : undefined;
+  }
+
   /** An annotation as a value: an instance of the named class (local or from a library). */
   valueOfType(type: ts.TypeNode): Value | undefined {
     if (ts.isUnionTypeNode(type)) {
@@ -270,6 +335,9 @@ export class Resolver {
     const root = ts.isIdentifier(name) ? name : leftmost(name);
     const decl = this.declarationOf(root);
     if (!decl) return undefined;
+    // `type Queryable = Pool | PoolClient`: the alias stands for its type (here or in the file it is imported from).
+    const alias = ts.isTypeAliasDeclaration(decl) ? decl : ts.isImportSpecifier(decl) && ts.isIdentifier(name) ? this.importedTypeAlias(decl) : undefined;
+    if (alias) return this.depth > MAX_DEPTH ? undefined : this.withDepth(() => this.valueOfType(alias.type));
     let value = this.valueOfDecl(decl);
     if (ts.isQualifiedName(name)) {
       const parts: string[] = [];
@@ -280,6 +348,22 @@ export class Resolver {
     if (value.kind === 'class') return { kind: 'instance', decl: value.decl, file: value.file };
     if (value.kind === 'ext') return { kind: 'ext', path: `${value.path}()`, typeArgs: type.typeArguments };
     return undefined;
+  }
+
+  private withDepth<T>(f: () => T): T {
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** The type alias an import names, when the imported file of the repository exports one. */
+  private importedTypeAlias(spec: ts.ImportSpecifier): ts.TypeAliasDeclaration | undefined {
+    const from = this.base.resolveImport(this.fileOf(spec), moduleOf(spec));
+    const name = (spec.propertyName ?? spec.name).text;
+    return from?.ast.statements.find((st): st is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(st) && st.name.text === name);
   }
 
   /** A member of a value: class members (then the base class), object properties, module exports, library paths. */
@@ -313,7 +397,9 @@ export class Resolver {
       const staticMember = hasModifier(m, ts.SyntaxKind.StaticKeyword);
       if (staticMember !== isStatic) continue;
       if (m.name && propertyName(m.name) === name) {
-        if (ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m)) return { kind: 'fn', decl: m, file };
+        // A getter reads as the value it returns (`get channel(): ConfirmChannel { return this.ch; }`).
+        if (ts.isGetAccessorDeclaration(m)) return (m.type ? this.valueOfType(m.type) : undefined) ?? this.returnValue(m) ?? { kind: 'fn', decl: m, file };
+        if (ts.isMethodDeclaration(m)) return { kind: 'fn', decl: m, file };
         if (ts.isPropertyDeclaration(m)) return this.valueOfDecl(m);
       }
       if (!isStatic && ts.isConstructorDeclaration(m)) {
@@ -335,6 +421,8 @@ export class Resolver {
 
   /** A module import: a file of the repository (its exports) or an external library path. */
   moduleValue(from: CodeFile, specifier: string, exported: string | undefined): Value | undefined {
+    // A Prisma client generated into the repository (`output = "../src/generated/prisma"`) is Prisma Client.
+    if (GENERATED_PRISMA.test(specifier)) specifier = '@prisma/client';
     const local = this.base.resolveImport(from, specifier);
     if (local) return exported === undefined ? { kind: 'module', file: local } : this.exportOf(local, exported);
     const root = specifier.replace(/^node:/, '').replace(/\./g, '%');
@@ -463,7 +551,11 @@ function collectScope(node: ts.Node, map: Map<string, Decl>): void {
       else if (nb) for (const el of nb.elements) map.set(el.name.text, el);
     } else if (ts.isImportEqualsDeclaration(st)) map.set(st.name.text, st);
   };
-  if (ts.isSourceFile(node) || ts.isBlock(node) || ts.isModuleBlock(node)) for (const st of node.statements) addStatement(st);
+  if (ts.isSourceFile(node) || ts.isBlock(node) || ts.isModuleBlock(node)) {
+    for (const st of node.statements) addStatement(st);
+    // Type aliases last: a value of the same name (`const Order = z.object(…)`) wins.
+    for (const st of node.statements) if (ts.isTypeAliasDeclaration(st) && !map.has(st.name.text)) map.set(st.name.text, st);
+  }
   else if (ts.isCaseBlock(node)) for (const clause of node.clauses) for (const st of clause.statements) addStatement(st);
   else if (isFunctionLike(node)) {
     for (const p of node.parameters) addBinding(p.name, ts.isIdentifier(p.name) ? p : p);
