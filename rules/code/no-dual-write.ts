@@ -2,8 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Effect } from '../../src/code/effects.js';
 import type { CodeFile } from '../../src/code/project.js';
-import { carriesKey, divergence, exclusive, fileAt, flowName, flowsOf, isOutboxTable, isWrite, siteAt, pairFlow, writeTable, describeWrite } from '../../src/code/flows.js';
-import { describeEffect } from '../../src/code/report.js';
+import { carriesKey, describeThrough, divergence, exclusive, fileAt, flowName, flowsOf, isOutboxTable, isWrite, siteAt, pairFlow, writeTable, describeWrite } from '../../src/code/flows.js';
 
 /** A message or a call to another system that a database rollback cannot take back. */
 function isExternal(e: Effect): boolean {
@@ -57,7 +56,7 @@ export default defineRule({
             reported.add(at.node);
             ctx.report({
               ...at,
-              message: `${capital(describeEffect(ext))} runs inside the transaction that writes ${tableOf(write)} in ${where}: the ${externalWord(ext)} goes out before the transaction commits.`,
+              message: `${capital(describeThrough(ext, at.node))} runs inside the transaction that writes ${tableOf(write)} in ${where}: the ${externalWord(ext)} goes out before the transaction commits.`,
               why: `If the transaction rolls back (a later statement fails, a deadlock, a crash before COMMIT), the ${externalWord(ext)} has already been sent about a change that never happened; and even on success, a consumer may read before the commit and not find the row.`,
               remedy: ext.facts.kind === 'publish' ? 'Insert the event into an outbox table inside the transaction instead, and publish committed outbox rows from a relay.' : 'Make the call after the commit, recorded first as a pending row in the transaction (an outbox or a job table) so a worker can retry it.',
               related: [{ node: write.node, file: write.file, message: `the write in the same transaction: ${describeWrite(write)}` }],
@@ -76,7 +75,7 @@ export default defineRule({
           reported.add(atBefore.node);
           ctx.report({
             ...atBefore,
-            message: `${capital(describeEffect(ext))} follows ${describeWrite(before)} in ${where} with no outbox: the database write and the ${externalWord(ext)} do not commit together.`,
+            message: `${capital(describeThrough(ext, atBefore.node))} follows ${describeWrite(before)} in ${where} with no outbox: the database write and the ${externalWord(ext)} do not commit together.`,
             why: `If the process crashes or the ${externalWord(ext)} fails after the write has committed, ${tableOf(before)} is changed but the ${externalWord(ext)} is never sent: downstream systems silently miss the change and nothing sends it again.`,
             remedy: ext.facts.kind === 'publish'
               ? 'Insert the event into an outbox table in the same transaction as the write, and publish committed outbox rows from a relay (a poller or Debezium).'
@@ -96,7 +95,7 @@ export default defineRule({
           reported.add(atAfter.node);
           ctx.report({
             ...atAfter,
-            message: `${capital(describeEffect(ext))} is made before ${describeWrite(after)} in ${where}, with no outbox: the ${externalWord(ext)} and the database write do not commit together.`,
+            message: `${capital(describeThrough(ext, atAfter.node))} is made before ${describeWrite(after)} in ${where}, with no outbox: the ${externalWord(ext)} and the database write do not commit together.`,
             why: ext.facts.kind === 'publish'
               ? `If the write fails or the process crashes after the publish, consumers act on a change that ${tableOf(after)} never records — an event about data that does not exist.`
               : `If the write fails or the process crashes after the call, the other system has acted (${ext.facts.kind === 'payment' ? 'the money has moved' : 'the request was applied'}) but ${tableOf(after)} does not know it, and a retry repeats the call with nothing to deduplicate it.`,

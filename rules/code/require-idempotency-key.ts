@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Entry } from '../../src/code/entries.js';
 import type { Effect } from '../../src/code/effects.js';
+import type { FnNode } from '../../src/code/resolve.js';
 import { chainText, codeText, describeWrite, flowName, isDedupeWrite, isNonIdempotent, isOutboxTable } from '../../src/code/flows.js';
 import { flowOf } from '../../src/code/report.js';
 
@@ -32,7 +33,7 @@ export default defineRule({
       // A status transition guarded in its WHERE (`… WHERE id = $1 AND status = 'pending'`) runs once: a
       // retry finds the row already moved and stops, so the message announcing it is not sent twice.
       // The same when the handler reads the row and checks its status first (`if (order.status !== 'paid')`).
-      const guarded = effects.some(isGuardedTransition) || (effects.some(isStatusUpdate) && /[\w)\]]\.(?:status|state)\b/i.test(chainText(entry.fn, effects.filter((e) => e.via.length > 0))));
+      const guarded = effects.some(isGuardedTransition) || (effects.some(isStatusUpdate) && checksStatus(entry.fn, effects));
       const write = effects.find((e) => isNonIdempotent(e) && !(guarded && announces(e)));
       if (!write) continue;
       if (effects.some(isDedupeWrite)) continue;
@@ -59,6 +60,33 @@ function announces(e: Effect): boolean {
 }
 
 const STATE_COLUMN = /^(?:status|state)$/i;
+
+/** The handler or a function it calls tests a row's status: `if (order.status !== 'paid')`, `canTransition(record.status, …)` in a condition. */
+function checksStatus(root: FnNode, effects: Effect[]): boolean {
+  const fns = new Set<ts.Node>([root]);
+  for (const e of effects) for (const s of e.via) fns.add(s.target);
+  for (const fn of fns) {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isPropertyAccessExpression(n) && STATE_COLUMN.test(n.name.text) && inCondition(n)) found = true;
+      n.forEachChild(visit);
+    };
+    visit(fn);
+    if (found) return true;
+  }
+  return false;
+}
+
+function inCondition(n: ts.Node): boolean {
+  for (let c: ts.Node = n; c.parent && !ts.isBlock(c.parent) && !ts.isSourceFile(c.parent); c = c.parent) {
+    const p = c.parent;
+    if ((ts.isIfStatement(p) || ts.isWhileStatement(p)) && p.expression === c) return true;
+    if (ts.isConditionalExpression(p) && p.condition === c) return true;
+    if (ts.isBinaryExpression(p) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(p.operatorToken.kind)) return true;
+  }
+  return false;
+}
 
 /** An update by key that sets a status or state column. */
 function isStatusUpdate(e: Effect): boolean {
@@ -123,7 +151,9 @@ function usesKeyMiddleware(sf: ts.SourceFile): boolean {
 function handlerName(entry: Entry): string {
   if (entry.method === 'MUTATION') return entry.framework === 'trpc' ? 'This tRPC mutation' : `The GraphQL mutation \`${entry.fn.name?.getText() ?? ''}\``;
   if (entry.method === 'ACTION') return `The server action${ts.isIdentifier(entry.anchor) ? ` \`${entry.anchor.text}\`` : ''}`;
-  return entry.route ? `The \`${entry.method} ${entry.route}\` handler` : `The \`${entry.method}\` handler ${flowName(entry.fn)}`;
+  if (entry.route) return `The \`${entry.method} ${entry.route}\` handler`;
+  if (entry.framework === 'next') return `The \`${entry.method}\` route handler of \`${entry.file.source.relPath}\``;
+  return `The \`${entry.method}\` handler ${flowName(entry.fn)}`;
 }
 
 function consequence(e: Effect): string {

@@ -1,8 +1,7 @@
 import { ts } from 'ts-morph';
 import { defineRule } from '../../src/core/rule.js';
 import type { Effect } from '../../src/code/effects.js';
-import { divergence, exclusive, fileAt, flowName, flowsOf, isAuditTable, isStrictOutboxTable, isWrite, sameOccurrence, sameTransaction, siteAt, pairFlow, writeTable, describeWrite } from '../../src/code/flows.js';
-import { describeEffect } from '../../src/code/report.js';
+import { describeThrough, divergence, exclusive, fileAt, flowName, flowsOf, isAuditTable, isStrictOutboxTable, isWrite, sameOccurrence, sameTransaction, siteAt, pairFlow, writeTable, describeWrite } from '../../src/code/flows.js';
 
 export default defineRule({
   id: 'require-transaction',
@@ -34,7 +33,7 @@ export default defineRule({
       reported.add(primary.node);
       ctx.report({
         ...primary,
-        message: `${capital(describeWrite(second))} follows ${describeWrite(first)} in ${flowName(fn)}, but the two writes are not in one transaction.`,
+        message: `${capital(describeThrough(second, primary.node, describeWrite))} follows ${describeThrough(first, siteAt(first, k), describeWrite)} in ${flowName(fn)}, but the two writes are not in one transaction.`,
         why: `Each write commits on its own: if the process crashes, times out or the second write fails after the first has committed, the change to ${tableWord(first)} stays and the change to ${tableWord(second)} never happens — half-written data that nothing rolls back.`,
         remedy: remedyFor(first),
         related: [{ node: first.node, file: first.file, message: `the first write: ${describeWrite(first)}` }],
@@ -61,6 +60,8 @@ function firstPair(root: Parameters<typeof sameTransaction>[0], writes: Effect[]
       const sb = siteAt(b, k);
       if (sa === sb) continue;
       if (exclusive(sa, sb)) continue;
+      // Two tasks started side by side (`Promise.all([runRelay(), runProcessor()])`), each committing its own transaction.
+      if (a.tx && b.tx && concurrentBranches(sa, sb)) continue;
       const [x, y] = sa.getStart() <= sb.getStart() ? [a, b] : [b, a];
       // A status lifecycle (claim → run → complete) or a checkpoint row: one row written twice on purpose.
       if (sameRow(x, y, k)) continue;
@@ -68,6 +69,17 @@ function firstPair(root: Parameters<typeof sameTransaction>[0], writes: Effect[]
     }
   }
   return undefined;
+}
+
+/** Different elements of one `Promise.all([...])` / `Promise.allSettled([...])`: they run concurrently, not in sequence. */
+function concurrentBranches(a: ts.Node, b: ts.Node): boolean {
+  const ancestors = new Set<ts.Node>();
+  for (let n: ts.Node | undefined = a; n; n = n.parent) ancestors.add(n);
+  let lca: ts.Node | undefined = b;
+  while (lca && !ancestors.has(lca)) lca = lca.parent;
+  if (!lca) return false;
+  const list = ts.isArrayLiteralExpression(lca) ? lca.parent : lca;
+  return ts.isCallExpression(list) && /^Promise\.(?:all|allSettled)$/.test(list.expression.getText());
 }
 
 function sideTable(table: string | undefined): boolean {

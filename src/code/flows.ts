@@ -12,7 +12,7 @@
 import { ts } from 'ts-morph';
 import type { CodePlace } from '../core/rule.js';
 import type { CodeAnalysis } from './analyze.js';
-import { describeEffect, flowOf } from './report.js';
+import { calleeName, describeEffect, flowOf } from './report.js';
 import type { Effect, Summary } from './effects.js';
 import type { CodeFile } from './project.js';
 import { isFunctionLike, skipOuter, type FnNode } from './resolve.js';
@@ -379,7 +379,7 @@ export function describeWrite(e: Effect): string {
     const table = writeTable(e);
     return `a write to ${table ? `\`${table}\`` : 'the database'} (\`${e.facts.api}\`)`;
   }
-  if (isIncrement(e)) return `an increment of ${e.facts.table ? `\`${e.facts.table}\`` : 'a column'} (\`${e.facts.api}\`)`;
+  if (isIncrement(e)) return `an atomic update of ${e.facts.table ? `\`${e.facts.table}\`` : 'a column'} (\`${e.facts.api}\`)`;
   return describeEffect(e);
 }
 
@@ -426,4 +426,11 @@ export function carriesKey(e: Effect): boolean {
 function isWithinNode(node: ts.Node, container: ts.Node): boolean {
   for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === container) return true;
   return false;
+}
+
+/** `describeEffect`, naming the call the flow makes it through when the effect is in a helper. */
+export function describeThrough(e: Effect, site: ts.Node, describe: (e: Effect) => string = describeEffect): string {
+  const text = describe(e);
+  if (site === e.node || !(ts.isCallExpression(site) || ts.isNewExpression(site))) return text;
+  return text.replace(/\)$/, `, through \`${calleeName(site)}\`)`);
 }
