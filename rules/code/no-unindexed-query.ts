@@ -3,6 +3,7 @@ import type { QueryShape } from '../../src/code/catalogue/types.js';
 import type { CodeAnalysis } from '../../src/code/analyze.js';
 import { ownEffects } from '../../src/code/own-effects.js';
 import { defineRule } from '../../src/core/rule.js';
+import { snakeCase as snake } from '../../src/core/naming.js';
 
 /** Filter kinds an index lookup serves (a LIKE with a leading wildcard or a `NOT` does not). */
 const INDEXABLE = new Set(['eq', 'in', 'range', 'null']);
@@ -148,9 +149,6 @@ function suggest(table: Table, filters: Array<{ column: string; op: string }>, o
   return `CREATE INDEX CONCURRENTLY ${name} ON ${relation} (${cols.join(', ')});`;
 }
 
-function snake(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,6 +1,7 @@
 import type { Catalog, Column, Index, Table } from '../../src/catalog/catalog.js';
 import { defineRule } from '../../src/core/rule.js';
 import { columnPlace, displayRelation, indexNameFor, quoteIdent, tableName } from './places.js';
+import { snakeCase as snake } from '../../src/core/naming.js';
 
 /** Names that say "this column deduplicates": an idempotency key, a deduplication key. Any table. */
 const KEY_NAME = /^(?:[a-z0-9]+_)*(?:idempoten(?:cy|ce)_(?:key|token|id)|dedup(?:e|lication)?_(?:key|token|id|hash))$/;
@@ -28,10 +29,6 @@ const COMMAND_TABLE =
 /** Columns that usually scope a deduplication key. */
 const SCOPES = ['tenant_id', 'account_id', 'merchant_id', 'client_id', 'customer_id', 'user_id', 'consumer', 'consumer_group', 'consumer_name', 'subscriber', 'handler', 'provider', 'source'];
 
-/** `idempotencyKey`, `IdempotencyKey` → `idempotency_key`: ORMs (Prisma, TypeORM) keep camelCase names. */
-function snake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
 
 function isKeyColumn(table: Table, name: string): boolean {
   const column = snake(name);

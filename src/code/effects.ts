@@ -152,7 +152,7 @@ export class Effects {
     const facts = this.catalogue.classify(call, file);
     if (facts) {
       // A fluent chain is one query: only its outermost classified link counts.
-      if (this.outerLinkClassified(call, file, facts)) return;
+      if (outerLinkClassified(this.catalogue, call, file, facts.lib)) return;
       const effect: Effect = { facts, node: call, file, fn, loops: loops.map((loop) => ({ loop, site: call })), tx, via: [] };
       effects.push(effect);
       own.push({ effect, pos: call.getStart() });
@@ -220,14 +220,6 @@ export class Effects {
     return found;
   }
 
-  private outerLinkClassified(call: ts.Node, file: CodeFile, facts: CallFacts): boolean {
-    let p = call.parent;
-    while (p && (ts.isParenthesizedExpression(p) || ts.isAwaitExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
-    if (!p || !ts.isPropertyAccessExpression(p) || !p.parent || !ts.isCallExpression(p.parent) || p.parent.expression !== p) return false;
-    const outer = this.catalogue.classify(p.parent, file);
-    return outer !== undefined && outer.lib === facts.lib && outer.kind !== 'client';
-  }
-
   private loopOf(node: ts.Node, file: CodeFile): Loop | undefined {
     if (ts.isForOfStatement(node) || ts.isForInStatement(node)) {
       const expr = skipOuter(node.expression);
@@ -250,6 +242,15 @@ export class Effects {
     const constantBound = ts.isArrayLiteralExpression(receiver) && !receiver.elements.some(ts.isSpreadElement) ? receiver.elements.length : undefined;
     return { node: call, file, kind: 'array-callback', body: first, constantBound, concurrent: isAwaitedTogether(call, this.resolver) };
   }
+}
+
+/** A fluent chain is one call: only its outermost classified link of the same library counts. */
+export function outerLinkClassified(catalogue: Catalogue, call: ts.Node, file: CodeFile, lib: string): boolean {
+  let p = call.parent;
+  while (p && (ts.isParenthesizedExpression(p) || ts.isAwaitExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
+  if (!p || !ts.isPropertyAccessExpression(p) || !p.parent || !ts.isCallExpression(p.parent) || p.parent.expression !== p) return false;
+  const outer = catalogue.classify(p.parent, file);
+  return outer !== undefined && outer.lib === lib && outer.kind !== 'client';
 }
 
 /** True when `child` is the part of a loop statement that runs once per iteration. */

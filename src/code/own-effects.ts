@@ -7,7 +7,7 @@
  */
 import { ts } from 'ts-morph';
 import type { CodeAnalysis } from './analyze.js';
-import type { Effect } from './effects.js';
+import { outerLinkClassified, type Effect } from './effects.js';
 import { isFunctionLike } from './resolve.js';
 
 export function ownEffects(analysis: CodeAnalysis): Effect[] {
@@ -30,7 +30,7 @@ function collectOwnEffects(analysis: CodeAnalysis): Effect[] {
       if (isFunctionLike(n)) return;
       if ((ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) && !seen.has(n)) {
         const facts = analysis.catalogue.classify(n, file);
-        if (facts && !outerLinkClassified(analysis, n, file, facts.lib)) {
+        if (facts && !outerLinkClassified(analysis.catalogue, n, file, facts.lib)) {
           seen.add(n);
           out.push({ facts, node: n, file, fn: file.ast, loops: [], via: [] });
         }
@@ -40,13 +40,4 @@ function collectOwnEffects(analysis: CodeAnalysis): Effect[] {
     file.ast.forEachChild(visit);
   }
   return out;
-}
-
-/** A fluent chain is one call: only its outermost classified link counts (as in the summaries). */
-function outerLinkClassified(analysis: CodeAnalysis, call: ts.Node, file: Effect['file'], lib: string): boolean {
-  let p = call.parent;
-  while (p && (ts.isParenthesizedExpression(p) || ts.isAwaitExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
-  if (!p || !ts.isPropertyAccessExpression(p) || !p.parent || !ts.isCallExpression(p.parent) || p.parent.expression !== p) return false;
-  const outer = analysis.catalogue.classify(p.parent, file);
-  return outer !== undefined && outer.lib === lib && outer.kind !== 'client';
 }

@@ -13,6 +13,7 @@ import { ts } from 'ts-morph';
 import { propertyName, skipOuter, type Value } from '../resolve.js';
 import { argsOf, lastSegment, objectArg, objectOf, optionValue, sqlFacts, stringOf } from './helpers.js';
 import type { CallFacts, CallSite, LibraryEntry, WriteKind } from './types.js';
+import { snakeCase as snake } from '../../core/naming.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared readers
@@ -212,9 +213,6 @@ function stripRunners(links: Link[], runners: Set<string>): { links: Link[]; exp
   return { links: links.slice(0, end), explicit: end < links.length };
 }
 
-function snake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
 
 /** `'orders as o'` → orders; `{ o: 'orders' }` → orders; `['orders', 'users']` → orders. */
 function tableString(site: CallSite, expr: ts.Expression | undefined): string | undefined {
