@@ -115,7 +115,7 @@ export default defineRule({
 /** The call as the flow makes it, seen from where it parts from the write: the publish itself, or the call of the helper that publishes. */
 function place(ext: Effect, write: Effect, rootFile: CodeFile): { node: ts.Node; file: CodeFile } {
   const k = divergence(ext, write);
-  return { node: siteAt(ext, k), file: fileAt(rootFile, ext, k) };
+  return { node: siteAt(ext, k), file: fileAt(ext, k) };
 }
 
 /** Both run in one pass of the flow (not in exclusive branches). */

@@ -51,10 +51,10 @@ export default defineRule({
           if (!writesDerivedValue(fn, readSite, writeSite, analysis.resolver, isEffectCall, w.facts.write === 'upsert')) continue;
           if (compareAndSet(w) || lockedInTransaction(flow, w) || safeIsolation(w.tx, flow, analysis.resolver) || explicitLock(root, fn)) continue;
           reported.add(writeSite);
-          const readFile = fileAt(rootFile, r, k);
+          const readFile = fileAt(r, k);
           ctx.report({
             node: writeSite,
-            file: fileAt(rootFile, w, k),
+            file: fileAt(w, k),
             message: `${capital(describeEffect(w))} writes back a value computed from ${describeEffect(r)} at line ${readFile.source.position(readSite.getStart(readFile.ast)).line} in ${flowName(fn)}, ${
               r.facts.forUpdate ? 'but the read\'s `FOR UPDATE` lock ends with its own transaction, before the write' : 'with no row lock, version check or atomic update in between'
             }.`,

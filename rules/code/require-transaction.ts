@@ -28,7 +28,7 @@ export default defineRule({
       const [first, second] = pair;
       const k = divergence(first, second);
       // The second write as the flow makes it: the write itself, or the call of the helper that performs it.
-      const primary = { node: siteAt(second, k), file: fileAt(file, second, k) };
+      const primary = { node: siteAt(second, k), file: fileAt(second, k) };
       if (reported.has(primary.node)) continue;
       reported.add(primary.node);
       ctx.report({

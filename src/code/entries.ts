@@ -265,7 +265,6 @@ function lambdaEntries(file: CodeFile, resolver: Resolver, out: Entry[]): void {
       if (c.type && LAMBDA_EVENT.test(c.type.getText())) out.push({ kind: 'consumer', framework: 'lambda', fn: c.fn, anchor: c.name, file, registration: c.fn });
     }
   }
-  void resolver;
 }
 
 function usesTrpc(file: CodeFile): boolean {

@@ -122,7 +122,7 @@ export function siteAt(e: Effect, level: number): ts.Node {
   return level < e.via.length ? e.via[level].call : e.node;
 }
 
-export function fileAt(rootFile: CodeFile, e: Effect, level: number): CodeFile {
+export function fileAt(e: Effect, level: number): CodeFile {
   return level < e.via.length ? e.via[level].file : e.file;
 }
 

@@ -45,7 +45,7 @@ const postgresJs: LibraryEntry = {
   id: 'postgres',
   modules: ['postgres'],
   calls: [
-    { path: 'postgres', construct: false, tagged: false, describe: (site) => ({ kind: 'client', lib: 'postgres', api: 'postgres', pooled: true, bounded: true }) },
+    { path: 'postgres', construct: false, tagged: false, describe: () => ({ kind: 'client', lib: 'postgres', api: 'postgres', pooled: true, bounded: true }) },
     { path: 'postgres().begin', describe: (site) => ({ kind: 'tx', tx: 'callback', lib: 'postgres', api: apiText(site.call) }) },
     { path: 'postgres().unsafe', describe: (site) => sqlFacts(site, { lib: 'postgres', api: apiText(site.call) }, argsOf(site.call)[0]) },
     { path: 'postgres()', tagged: true, describe: (site) => sqlFacts(site, { lib: 'postgres', api: apiText(site.call) }, argsOf(site.call)[0], true) },
@@ -57,7 +57,7 @@ const slonik: LibraryEntry = {
   id: 'slonik',
   modules: ['slonik'],
   calls: [
-    { path: 'slonik.createPool', describe: (site) => ({ kind: 'client', lib: 'slonik', api: 'createPool', pooled: true, bounded: true }) },
+    { path: 'slonik.createPool', describe: () => ({ kind: 'client', lib: 'slonik', api: 'createPool', pooled: true, bounded: true }) },
     { path: 'slonik.**.transaction', describe: (site) => ({ kind: 'tx', tx: 'callback', lib: 'slonik', api: apiText(site.call) }) },
     {
       path: 'slonik.**.{query,one,many,any,maybeOne,oneFirst,manyFirst,anyFirst,maybeOneFirst,exists}',
@@ -98,7 +98,7 @@ const prisma: LibraryEntry = {
   id: 'prisma',
   modules: ['@prisma/client'],
   calls: [
-    { path: '@prisma/client.**.PrismaClient', construct: true, describe: (site) => ({ kind: 'client', lib: 'prisma', api: 'new PrismaClient', pooled: true, bounded: true }) },
+    { path: '@prisma/client.**.PrismaClient', construct: true, describe: () => ({ kind: 'client', lib: 'prisma', api: 'new PrismaClient', pooled: true, bounded: true }) },
     {
       path: '@prisma/client.**.$transaction',
       describe: (site) => {
